@@ -1,0 +1,105 @@
+//! The one list of failures a client can see, with their stable wire codes and HTTP statuses.
+//!
+//! Every adapter maps its errors into [`ErrorCode`] and renders [`crate::wire::ApiError`];
+//! [`ErrorCode::http_status`] is the only place that decides a status code.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, documented error code. The wire form (snake_case) never changes meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request body is not the JSON this route expects.
+    BadRequest,
+    /// One or more fields are invalid; `fields` in the body says which.
+    InvalidFields,
+    /// The clinic API key is missing or wrong.
+    Unauthorized,
+    /// The link is forged, malformed, for another purpose, or unknown. No new link is sent.
+    LinkInvalid,
+    /// The practice has withdrawn access to these documents.
+    AccessRevoked,
+    /// Too many failed checks: the recipient must wait or contact the practice.
+    LockedOut,
+    /// The date of birth did not match.
+    WrongBirthday,
+    /// No session cookie, or the session has ended.
+    SessionRequired,
+    /// The thing asked for does not exist (or is not visible to the caller).
+    NotFound,
+    /// Sharing is switched off for this practice.
+    SharingDisabled,
+    /// The request is well formed but conflicts with the current state.
+    Conflict,
+    /// Too many requests; try again later.
+    RateLimited,
+    /// The document store did not answer correctly.
+    OriginUnavailable,
+    /// A route that only exists in local development was asked for in production.
+    DevOnly,
+    /// The HTTP method is not allowed on this route.
+    MethodNotAllowed,
+    /// Something failed inside Sealpost. Details are in the server log, never in the response.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status for this code. This is the only mapping from errors to statuses.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadRequest | Self::InvalidFields => 400,
+            Self::Unauthorized | Self::SessionRequired => 401,
+            Self::WrongBirthday => 401,
+            Self::AccessRevoked | Self::SharingDisabled | Self::DevOnly => 403,
+            Self::LinkInvalid | Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict => 409,
+            Self::LockedOut | Self::RateLimited => 429,
+            Self::OriginUnavailable => 502,
+            Self::Internal => 500,
+        }
+    }
+
+    /// A plain-English sentence for people; clients may show it as is.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::BadRequest => "The request could not be read.",
+            Self::InvalidFields => "Some of the details entered are not valid.",
+            Self::Unauthorized => "Missing or wrong credentials.",
+            Self::LinkInvalid => "This link is not valid. Please use the most recent email from your practice.",
+            Self::AccessRevoked => "This practice has withdrawn access to these documents.",
+            Self::LockedOut => "Too many attempts. Please contact your practice.",
+            Self::WrongBirthday => "The date of birth does not match our records.",
+            Self::SessionRequired => "Your session has ended. Please open the link in your email again.",
+            Self::NotFound => "Not found.",
+            Self::SharingDisabled => "Sharing is switched off for this practice.",
+            Self::Conflict => "This conflicts with the current state.",
+            Self::RateLimited => "Too many requests. Please wait a moment and try again.",
+            Self::OriginUnavailable => "The document could not be fetched. Please try again.",
+            Self::DevOnly => "This page exists only in local development.",
+            Self::MethodNotAllowed => "This method is not allowed here.",
+            Self::Internal => "Something went wrong on our side. Please try again.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_codes_are_stable_snake_case() {
+        let json = serde_json::to_string(&ErrorCode::WrongBirthday).unwrap_or_default();
+        assert_eq!(json, "\"wrong_birthday\"");
+        let json = serde_json::to_string(&ErrorCode::LinkInvalid).unwrap_or_default();
+        assert_eq!(json, "\"link_invalid\"");
+    }
+
+    #[test]
+    fn client_errors_are_4xx_and_server_errors_5xx() {
+        assert_eq!(ErrorCode::BadRequest.http_status(), 400);
+        assert_eq!(ErrorCode::LockedOut.http_status(), 429);
+        assert_eq!(ErrorCode::Internal.http_status(), 500);
+        assert_eq!(ErrorCode::AccessRevoked.http_status(), 403);
+    }
+}

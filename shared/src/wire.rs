@@ -1,0 +1,288 @@
+//! The JSON that crosses the wire between clinic, edge and portal. Shapes here are the contract;
+//! `tests` snapshot them so a change is a visible, reviewed decision.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::birthday::FieldError;
+use crate::error::ErrorCode;
+use crate::ids::{DocumentId, PatientId, ShareId};
+
+/// The kinds of document a practice shares. The kind decides the sender address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Invoice,
+    CreditNote,
+    ConsultationNote,
+    Prescription,
+    Letter,
+    Lab,
+    Form,
+    Other,
+}
+
+impl DocumentKind {
+    /// A short en-GB label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Invoice => "Invoice",
+            Self::CreditNote => "Credit note",
+            Self::ConsultationNote => "Consultation note",
+            Self::Prescription => "Prescription",
+            Self::Letter => "Letter",
+            Self::Lab => "Lab result",
+            Self::Form => "Form",
+            Self::Other => "Document",
+        }
+    }
+}
+
+// ---------------------------------------------------------------- clinic API
+
+/// `PUT /api/v1/clinic/patients/{id}`: create or update a patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatientUpsert {
+    pub name: String,
+    pub date_of_birth: NaiveDate,
+    pub email: String,
+    #[serde(default)]
+    pub mobile: Option<String>,
+}
+
+/// A patient as the clinic API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patient {
+    pub id: PatientId,
+    pub name: String,
+    pub date_of_birth: NaiveDate,
+    pub email: String,
+    pub mobile: Option<String>,
+}
+
+/// Metadata sent with `PUT /api/v1/clinic/patients/{id}/documents/{doc}` (as query parameters,
+/// since the body is the document itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentUpload {
+    pub kind: DocumentKind,
+    pub title: String,
+    pub date: NaiveDate,
+}
+
+/// A registered document as the clinic API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: DocumentId,
+    pub patient_id: PatientId,
+    pub kind: DocumentKind,
+    pub title: String,
+    pub date: NaiveDate,
+    pub size: u64,
+    pub content_type: String,
+}
+
+/// How a share reaches the recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareMethod {
+    /// An email with a link to the portal; nothing confidential in the email.
+    SecureLink,
+}
+
+/// `POST /api/v1/clinic/shares`: share documents of one patient with that patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    pub patient_id: PatientId,
+    pub document_ids: Vec<DocumentId>,
+    pub method: ShareMethod,
+    /// The staff member who shares, for the audit.
+    pub staff: String,
+}
+
+/// The answer to a share: what was recorded and how many emails were sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareResponse {
+    pub share_id: ShareId,
+    pub emails_sent: u32,
+}
+
+// ---------------------------------------------------------------- portal API
+
+/// `POST /api/v1/portal/open`: the token taken from the URL fragment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenLinkRequest {
+    pub token: String,
+}
+
+/// The check a recipient must pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Challenge {
+    Birthday { attempts_left: u32 },
+}
+
+/// What opening a link leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OpenLinkResponse {
+    /// The link is good: prove who you are.
+    Challenge {
+        practice_name: String,
+        challenge: Challenge,
+    },
+    /// The link expired; a new one went to the address on file, shown masked.
+    Renewed {
+        practice_name: String,
+        masked_email: String,
+    },
+}
+
+/// `POST /api/v1/portal/verify/birthday`: the link token and the three fields as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BirthdayVerifyRequest {
+    pub token: String,
+    pub day: String,
+    pub month: String,
+    pub year: String,
+}
+
+/// A successful check; the session cookie comes with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedResponse {
+    pub practice_name: String,
+}
+
+/// One document as the portal lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalDocument {
+    pub id: DocumentId,
+    pub kind: DocumentKind,
+    pub title: String,
+    pub date: NaiveDate,
+    pub size: u64,
+    pub content_type: String,
+}
+
+/// `GET /api/v1/portal/documents`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentList {
+    pub practice_name: String,
+    pub documents: Vec<PortalDocument>,
+}
+
+// ---------------------------------------------------------------- errors
+
+/// Every error body. `code` is stable; `message` is for people; the rest appear when relevant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice_name: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: code.message().to_owned(),
+            fields: Vec::new(),
+            attempts_left: None,
+            practice_name: None,
+        }
+    }
+
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    pub fn with_attempts_left(mut self, attempts_left: u32) -> Self {
+        self.attempts_left = Some(attempts_left);
+        self
+    }
+
+    pub fn with_practice_name(mut self, practice_name: impl Into<String>) -> Self {
+        self.practice_name = Some(practice_name.into());
+        self
+    }
+}
+
+/// Masks an email address for display: `jane@example.com` → `j•••@example.com`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".to_owned(),
+    }
+}
+
+/// Human-readable size in en-GB style: `532 bytes`, `12 KB`, `3.4 MB`.
+pub fn format_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < MB {
+        format!("{} KB", bytes.div_ceil(KB))
+    } else {
+        format!("{}.{} MB", bytes / MB, (bytes % MB) * 10 / MB)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::birthday::BirthdayField;
+
+    #[test]
+    fn masks_emails_without_revealing_the_local_part() {
+        assert_eq!(mask_email("jane@example.com"), "j•••@example.com");
+        assert_eq!(mask_email("nonsense"), "•••");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(format_size(532), "532 bytes");
+        assert_eq!(format_size(12 * 1024), "12 KB");
+        assert_eq!(format_size(3 * 1024 * 1024 + 400 * 1024), "3.3 MB");
+    }
+
+    #[test]
+    fn wire_json_snapshots() {
+        let challenge = OpenLinkResponse::Challenge {
+            practice_name: "Riverside Surgery".into(),
+            challenge: Challenge::Birthday { attempts_left: 3 },
+        };
+        insta::assert_json_snapshot!("open_challenge", challenge);
+        let renewed = OpenLinkResponse::Renewed {
+            practice_name: "Riverside Surgery".into(),
+            masked_email: mask_email("jane@example.com"),
+        };
+        insta::assert_json_snapshot!("open_renewed", renewed);
+        let error = ApiError::new(ErrorCode::InvalidFields).with_fields(vec![FieldError {
+            field: BirthdayField::Day,
+            message: "Date of birth must include a day".into(),
+        }]);
+        insta::assert_json_snapshot!("error_invalid_fields", error);
+        let error = ApiError::new(ErrorCode::WrongBirthday).with_attempts_left(2);
+        insta::assert_json_snapshot!("error_wrong_birthday", error);
+    }
+}
