@@ -1,1 +1,48 @@
+//! Sealpost's edge: a Cloudflare Worker that only wires.
+//!
+//! - `/api/*` and `/dev/*` go to the practice's Durable Object ([`store::PracticeStore`]),
+//!   which holds every piece of security-relevant state with strong consistency;
+//! - everything else is the portal's static assets (the SPA fallback serves `index.html`);
+//! - every response leaves through [`http::secure`], which sets the security headers.
 
+mod config;
+mod http;
+mod mail;
+mod origin;
+mod random;
+mod routes;
+mod store;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+pub use store::PracticeStore;
+
+/// The Durable Object binding and the one instance name: one deployment serves one practice.
+const STORE_BINDING: &str = "PRACTICE";
+const STORE_NAME: &str = "practice";
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let path = req.path();
+    let response = if path.starts_with("/api/") || path.starts_with("/dev/") {
+        match env
+            .durable_object(STORE_BINDING)
+            .and_then(|ns| ns.get_by_name(STORE_NAME))
+        {
+            Ok(stub) => match stub.fetch_with_request(req).await {
+                Ok(response) => response,
+                Err(err) => http::internal_error("store unavailable", &err),
+            },
+            Err(err) => http::internal_error("store binding missing", &err),
+        }
+    } else {
+        match env.assets("ASSETS") {
+            Ok(assets) => match assets.fetch_request(req).await {
+                Ok(response) => response,
+                Err(err) => http::internal_error("assets unavailable", &err),
+            },
+            Err(err) => http::internal_error("assets binding missing", &err),
+        }
+    };
+    Ok(http::secure(response))
+}

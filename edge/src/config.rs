@@ -1,0 +1,93 @@
+//! The deployment's configuration, read once per request from `Env` into typed values.
+//!
+//! Secrets (`CLINIC_API_KEY`, `LINK_SIGNING_KEY`, `MAIL_API_KEY`) are Worker secrets in
+//! production and `.dev.vars` locally; they are held as [`SecretString`] and never logged.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use sealpost_shared::secret::SecretString;
+use sealpost_shared::token::{KeyRing, NamedKey};
+use worker::Env;
+
+use crate::http::AppError;
+
+pub struct Config {
+    /// The portal's public origin, e.g. `https://docs.example-clinic.co.uk`. Links are built from
+    /// this, never from the `Host` header.
+    pub portal_origin: String,
+    pub clinic_api_key: SecretString,
+    pub keys: KeyRing,
+    pub practice_name: String,
+    pub mail: MailConfig,
+    /// Local development only: the outbox page. Refused unless the origin is loopback.
+    pub dev_mode: bool,
+}
+
+pub struct MailConfig {
+    /// SendGrid-compatible API base URL, e.g. `https://api.sendgrid.com`. Empty: outbox only.
+    pub api_base: String,
+    pub api_key: SecretString,
+    /// The general sender address.
+    pub from: String,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+fn required(env: &Env, name: &str) -> Result<String, AppError> {
+    text(env, name).ok_or_else(|| AppError::internal(format!("configuration {name} is missing")))
+}
+
+fn is_loopback(origin: &str) -> bool {
+    origin.starts_with("http://127.0.0.1:")
+        || origin.starts_with("http://localhost:")
+        || origin == "http://127.0.0.1"
+        || origin == "http://localhost"
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Self, AppError> {
+        let portal_origin = required(env, "PORTAL_ORIGIN")?
+            .trim_end_matches('/')
+            .to_owned();
+        let seed = URL_SAFE_NO_PAD
+            .decode(required(env, "LINK_SIGNING_KEY")?.trim())
+            .map_err(|_| AppError::internal("LINK_SIGNING_KEY is not base64url"))?;
+        let kid = text(env, "LINK_SIGNING_KID").unwrap_or_else(|| "k1".to_owned());
+        let signing = NamedKey::from_seed(kid, &seed)
+            .ok_or_else(|| AppError::internal("LINK_SIGNING_KEY is not a 32-byte seed"))?;
+        let mut keys = KeyRing::new(portal_origin.clone(), signing);
+        // Retired keys: `kid:base64url-public-key` pairs separated by commas.
+        for entry in text(env, "LINK_RETIRED_KEYS").unwrap_or_default().split(',') {
+            let Some((kid, public)) = entry.trim().split_once(':') else {
+                continue;
+            };
+            let public = URL_SAFE_NO_PAD
+                .decode(public)
+                .map_err(|_| AppError::internal("LINK_RETIRED_KEYS has bad base64url"))?;
+            keys = keys
+                .with_retired(kid, &public)
+                .ok_or_else(|| AppError::internal("LINK_RETIRED_KEYS has a bad key"))?;
+        }
+        let dev_requested = text(env, "DEV_MODE").as_deref() == Some("true");
+        Ok(Self {
+            dev_mode: dev_requested && is_loopback(&portal_origin),
+            clinic_api_key: SecretString::new(required(env, "CLINIC_API_KEY")?),
+            practice_name: text(env, "PRACTICE_NAME").unwrap_or_else(|| "Your practice".to_owned()),
+            mail: MailConfig {
+                api_base: text(env, "MAIL_API_BASE")
+                    .unwrap_or_default()
+                    .trim_end_matches('/')
+                    .to_owned(),
+                api_key: SecretString::new(text(env, "MAIL_API_KEY").unwrap_or_default()),
+                from: required(env, "MAIL_FROM")?,
+            },
+            portal_origin,
+            keys,
+        })
+    }
+}

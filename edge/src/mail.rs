@@ -1,0 +1,112 @@
+//! Email: a job queue in the practice database, delivered through a SendGrid v3
+//! `mail/send`-compatible API. A share is recorded before any mail is sent, and a job stays
+//! pending (retried by the Durable Object alarm, with backoff) until the provider accepts it,
+//! so a provider outage never loses a share.
+//!
+//! With no `MAIL_API_BASE` configured (local development), jobs go to the dev outbox.
+
+use serde_json::json;
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+use crate::http::AppError;
+use crate::store::db::{MailJobRow, NewMail};
+use crate::store::Ctx;
+
+/// Backoff after the n-th failure: 30 s, 1, 2, 4 … minutes, capped at an hour.
+fn backoff_seconds(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
+    (30_i64 * 2_i64.pow(exp)).min(3600)
+}
+
+/// Queues one email. Delivery happens in [`deliver_due`].
+pub fn queue(ctx: &Ctx, mail: &NewMail<'_>) -> Result<(), AppError> {
+    ctx.db.insert_mail(mail, ctx.now_secs())
+}
+
+/// Delivers every due job; failures are rescheduled and an alarm is set for the next try.
+/// Returns how many were delivered now.
+pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
+    let mut delivered = 0;
+    for job in ctx.db.due_mail(ctx.now_secs())? {
+        if ctx.cfg.mail.api_base.is_empty() {
+            ctx.db.mail_delivered(&job.id, "outbox", true)?;
+            delivered += 1;
+            continue;
+        }
+        match send(ctx, &job).await {
+            Ok(()) => {
+                ctx.db.mail_delivered(&job.id, "sent", ctx.cfg.dev_mode)?;
+                ctx.db.audit(
+                    ctx.now_secs(),
+                    &job.patient_id,
+                    "system",
+                    "email_sent",
+                    &job.to_email,
+                )?;
+                delivered += 1;
+            }
+            Err(reason) => {
+                let next = ctx.now_secs() + backoff_seconds(job.attempts);
+                ctx.db.mail_failed(&job.id, &reason, next)?;
+                ctx.db.audit(
+                    ctx.now_secs(),
+                    &job.patient_id,
+                    "system",
+                    "email_failed",
+                    &format!("{}: {reason}", job.to_email),
+                )?;
+            }
+        }
+    }
+    if let Some(due) = ctx.db.next_mail_due()? {
+        let at = sealpost_shared::time::from_unix_seconds(due);
+        ctx.storage.set_alarm(at).await?;
+    }
+    Ok(delivered)
+}
+
+/// One SendGrid v3 `POST /v3/mail/send`. Returns a short reason on failure (no secrets).
+async fn send(ctx: &Ctx, job: &MailJobRow) -> Result<(), String> {
+    let body = json!({
+        "personalizations": [{ "to": [{ "email": job.to_email }] }],
+        "from": { "email": job.from_email, "name": job.from_name },
+        "subject": job.subject,
+        "content": [{ "type": "text/plain", "value": job.body.clone().unwrap_or_default() }],
+        "tracking_settings": {
+            // Click tracking would rewrite our link through the provider's servers.
+            "click_tracking": { "enable": false, "enable_text": false },
+            "open_tracking": { "enable": false }
+        }
+    });
+    let headers = Headers::new();
+    let auth = format!("Bearer {}", ctx.cfg.mail.api_key.expose());
+    headers
+        .set("authorization", &auth)
+        .and_then(|_| headers.set("content-type", "application/json"))
+        .map_err(|_| "cannot build headers".to_owned())?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.to_string().into()));
+    let url = format!("{}/v3/mail/send", ctx.cfg.mail.api_base);
+    let request = Request::new_with_init(&url, &init).map_err(|e| e.to_string())?;
+    match Fetch::Request(request).send().await {
+        Ok(response) if (200..300).contains(&response.status_code()) => Ok(()),
+        Ok(response) => Err(format!("provider answered {}", response.status_code())),
+        Err(err) => Err(format!("provider unreachable: {err}")),
+    }
+}
+
+/// The text of a link email: the practice's name, a generic sentence and the link. Nothing
+/// clinical, no document titles, no dates of birth (GUIDE §2).
+pub fn link_email(practice_name: &str, link: &str) -> (String, String) {
+    let subject = format!("{practice_name} has shared documents with you");
+    let body = format!(
+        "Hello,\n\n{practice_name} has shared documents with you securely.\n\n\
+         Open them here: {link}\n\n\
+         For your security the link works for 24 hours. If it has expired, open it anyway and \
+         we will email you a new one.\n\n\
+         If you were not expecting this email, you can ignore it.\n"
+    );
+    (subject, body)
+}

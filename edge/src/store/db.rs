@@ -1,0 +1,531 @@
+//! Typed queries over the practice database. Times are stored as Unix seconds.
+//!
+//! Every method is synchronous: inside a Durable Object, a run of SQL calls with no `await`
+//! between them is atomic, which is what makes read-decide-write sequences safe here.
+
+use sealpost_shared::lockout::AttemptState;
+use sealpost_shared::time::{from_unix_seconds, Now};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use worker::{SqlStorage, SqlStorageValue};
+
+use crate::http::AppError;
+
+pub struct Db {
+    sql: SqlStorage,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PatientRow {
+    pub id: String,
+    pub name: String,
+    pub date_of_birth: String,
+    pub email: String,
+    pub mobile: Option<String>,
+    pub access_epoch: i64,
+    pub revoked: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecipientRow {
+    pub id: String,
+    pub patient_id: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DocumentRow {
+    pub id: String,
+    pub patient_id: String,
+    pub kind: String,
+    pub title: String,
+    pub date: String,
+    pub size: i64,
+    pub content_type: String,
+    pub storage_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionRow {
+    pub recipient_id: String,
+    pub patient_id: String,
+    pub access_epoch: i64,
+    pub created_at: i64,
+    pub last_seen: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailJobRow {
+    pub id: String,
+    pub patient_id: String,
+    pub to_email: String,
+    pub from_email: String,
+    pub from_name: String,
+    pub subject: String,
+    pub body: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AuditRow {
+    pub at: i64,
+    pub actor: String,
+    pub event: String,
+    pub detail: String,
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    failures: i64,
+    lockouts: i64,
+    locked_until: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct At {
+    sent_at: i64,
+}
+
+/// A new mail job: what to send, to whom, from whom.
+pub struct NewMail<'a> {
+    pub id: &'a str,
+    pub patient_id: &'a str,
+    pub to: &'a str,
+    pub from_email: &'a str,
+    pub from_name: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+fn s(v: &str) -> SqlStorageValue {
+    SqlStorageValue::String(v.to_owned())
+}
+
+fn i(v: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(v)
+}
+
+fn u32_of(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+impl Db {
+    pub fn new(sql: SqlStorage) -> Self {
+        Self { sql }
+    }
+
+    fn rows<T: DeserializeOwned>(
+        &self,
+        q: &str,
+        args: Vec<SqlStorageValue>,
+    ) -> Result<Vec<T>, AppError> {
+        Ok(self.sql.exec(q, args)?.to_array::<T>()?)
+    }
+
+    fn first<T: DeserializeOwned>(
+        &self,
+        q: &str,
+        args: Vec<SqlStorageValue>,
+    ) -> Result<Option<T>, AppError> {
+        Ok(self.rows(q, args)?.into_iter().next())
+    }
+
+    fn run(&self, q: &str, args: Vec<SqlStorageValue>) -> Result<(), AppError> {
+        self.sql.exec(q, args)?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ patients
+
+    /// Creates or updates a patient, and the patient's own recipient entry.
+    pub fn upsert_patient(
+        &self,
+        id: &str,
+        name: &str,
+        date_of_birth: &str,
+        email: &str,
+        mobile: Option<&str>,
+        recipient_id: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO patients (id, name, date_of_birth, email, mobile, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                 date_of_birth = excluded.date_of_birth, email = excluded.email,
+                 mobile = excluded.mobile, updated_at = excluded.updated_at",
+            vec![
+                s(id),
+                s(name),
+                s(date_of_birth),
+                s(email),
+                mobile.map(s).unwrap_or(SqlStorageValue::Null),
+                i(now),
+                i(now),
+            ],
+        )?;
+        self.run(
+            "INSERT INTO recipients (id, patient_id, kind, created_at)
+             SELECT ?, ?, 'patient', ?
+             WHERE NOT EXISTS (SELECT 1 FROM recipients WHERE patient_id = ? AND kind = 'patient')",
+            vec![s(recipient_id), s(id), i(now), s(id)],
+        )
+    }
+
+    pub fn patient(&self, id: &str) -> Result<Option<PatientRow>, AppError> {
+        self.first(
+            "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked
+             FROM patients WHERE id = ?",
+            vec![s(id)],
+        )
+    }
+
+    /// Sharing again restores access: clears the revoked flag. The epoch stays bumped, so
+    /// sessions from before the unshare remain dead.
+    pub fn restore_access(&self, patient_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE patients SET revoked = 0 WHERE id = ?",
+            vec![s(patient_id)],
+        )
+    }
+
+    // ------------------------------------------------------------ recipients
+
+    pub fn patient_recipient(&self, patient_id: &str) -> Result<Option<RecipientRow>, AppError> {
+        self.first(
+            "SELECT id, patient_id, kind FROM recipients WHERE patient_id = ? AND kind = 'patient'",
+            vec![s(patient_id)],
+        )
+    }
+
+    pub fn recipient(&self, id: &str) -> Result<Option<RecipientRow>, AppError> {
+        self.first(
+            "SELECT id, patient_id, kind FROM recipients WHERE id = ?",
+            vec![s(id)],
+        )
+    }
+
+    // ------------------------------------------------------------ documents
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsert_document(
+        &self,
+        id: &str,
+        patient_id: &str,
+        kind: &str,
+        title: &str,
+        date: &str,
+        size: i64,
+        content_type: &str,
+        storage_key: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO documents (id, patient_id, kind, title, date, size, content_type,
+                 storage_key, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                 date = excluded.date, size = excluded.size,
+                 content_type = excluded.content_type, storage_key = excluded.storage_key,
+                 deleted = 0",
+            vec![
+                s(id),
+                s(patient_id),
+                s(kind),
+                s(title),
+                s(date),
+                i(size),
+                s(content_type),
+                s(storage_key),
+                i(now),
+            ],
+        )
+    }
+
+    pub fn document(&self, id: &str) -> Result<Option<DocumentRow>, AppError> {
+        self.first(
+            "SELECT id, patient_id, kind, title, date, size, content_type, storage_key
+             FROM documents WHERE id = ? AND deleted = 0",
+            vec![s(id)],
+        )
+    }
+
+    /// The documents a recipient may see: granted, not deleted; newest first.
+    pub fn documents_for(&self, recipient_id: &str) -> Result<Vec<DocumentRow>, AppError> {
+        self.rows(
+            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
+                    d.storage_key
+             FROM grants g JOIN documents d ON d.id = g.document_id
+             WHERE g.recipient_id = ? AND d.deleted = 0
+             ORDER BY d.date DESC, d.created_at DESC",
+            vec![s(recipient_id)],
+        )
+    }
+
+    /// One granted, live document of a recipient.
+    pub fn granted_document(
+        &self,
+        recipient_id: &str,
+        document_id: &str,
+    ) -> Result<Option<DocumentRow>, AppError> {
+        self.first(
+            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
+                    d.storage_key
+             FROM grants g JOIN documents d ON d.id = g.document_id
+             WHERE g.recipient_id = ? AND g.document_id = ? AND d.deleted = 0",
+            vec![s(recipient_id), s(document_id)],
+        )
+    }
+
+    // ------------------------------------------------------------ shares and links
+
+    pub fn insert_share(
+        &self,
+        id: &str,
+        patient_id: &str,
+        staff: &str,
+        method: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO shares (id, patient_id, staff, method, created_at) VALUES (?, ?, ?, ?, ?)",
+            vec![s(id), s(patient_id), s(staff), s(method), i(now)],
+        )
+    }
+
+    pub fn grant(
+        &self,
+        recipient_id: &str,
+        document_id: &str,
+        share_id: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO grants (recipient_id, document_id, share_id, granted_at)
+             VALUES (?, ?, ?, ?)
+             ON CONFLICT (recipient_id, document_id) DO UPDATE SET share_id = excluded.share_id,
+                 granted_at = excluded.granted_at",
+            vec![s(recipient_id), s(document_id), s(share_id), i(now)],
+        )
+    }
+
+    pub fn insert_link(&self, id: &str, recipient_id: &str, now: i64) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO links (id, recipient_id, issued_at) VALUES (?, ?, ?)",
+            vec![s(id), s(recipient_id), i(now)],
+        )
+    }
+
+    pub fn renewals(&self, recipient_id: &str) -> Result<Vec<Now>, AppError> {
+        Ok(self
+            .rows::<At>(
+                "SELECT sent_at FROM renewals WHERE recipient_id = ? ORDER BY sent_at",
+                vec![s(recipient_id)],
+            )?
+            .into_iter()
+            .map(|r| from_unix_seconds(r.sent_at))
+            .collect())
+    }
+
+    /// Replaces the recipient's renewal log with `sent` (already pruned by the core).
+    pub fn set_renewals(&self, recipient_id: &str, sent: &[Now]) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM renewals WHERE recipient_id = ?",
+            vec![s(recipient_id)],
+        )?;
+        for at in sent {
+            self.run(
+                "INSERT INTO renewals (recipient_id, sent_at) VALUES (?, ?)",
+                vec![s(recipient_id), i(at.timestamp())],
+            )?;
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ attempts
+
+    pub fn attempts(&self, recipient_id: &str, factor: &str) -> Result<AttemptState, AppError> {
+        Ok(self
+            .first::<AttemptRow>(
+                "SELECT failures, lockouts, locked_until FROM attempts
+                 WHERE recipient_id = ? AND factor = ?",
+                vec![s(recipient_id), s(factor)],
+            )?
+            .map(|r| AttemptState {
+                failures: u32_of(r.failures),
+                lockouts: u32_of(r.lockouts),
+                locked_until: r.locked_until.map(from_unix_seconds),
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn set_attempts(
+        &self,
+        recipient_id: &str,
+        factor: &str,
+        state: &AttemptState,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO attempts (recipient_id, factor, failures, lockouts, locked_until)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (recipient_id, factor) DO UPDATE SET failures = excluded.failures,
+                 lockouts = excluded.lockouts, locked_until = excluded.locked_until",
+            vec![
+                s(recipient_id),
+                s(factor),
+                i(i64::from(state.failures)),
+                i(i64::from(state.lockouts)),
+                state
+                    .locked_until
+                    .map(|t| i(t.timestamp()))
+                    .unwrap_or(SqlStorageValue::Null),
+            ],
+        )
+    }
+
+    // ------------------------------------------------------------ sessions
+
+    pub fn insert_session(
+        &self,
+        key: &str,
+        recipient_id: &str,
+        patient_id: &str,
+        access_epoch: i64,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO sessions (key, recipient_id, patient_id, access_epoch, created_at, last_seen)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            vec![
+                s(key),
+                s(recipient_id),
+                s(patient_id),
+                i(access_epoch),
+                i(now),
+                i(now),
+            ],
+        )
+    }
+
+    pub fn session(&self, key: &str) -> Result<Option<SessionRow>, AppError> {
+        self.first(
+            "SELECT recipient_id, patient_id, access_epoch, created_at, last_seen
+             FROM sessions WHERE key = ?",
+            vec![s(key)],
+        )
+    }
+
+    pub fn touch_session(&self, key: &str, now: i64) -> Result<(), AppError> {
+        self.run(
+            "UPDATE sessions SET last_seen = ? WHERE key = ?",
+            vec![i(now), s(key)],
+        )
+    }
+
+    pub fn delete_session(&self, key: &str) -> Result<(), AppError> {
+        self.run("DELETE FROM sessions WHERE key = ?", vec![s(key)])
+    }
+
+    // ------------------------------------------------------------ mail
+
+    pub fn insert_mail(&self, mail: &NewMail<'_>, now: i64) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject, body,
+                 status, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+            vec![
+                s(mail.id),
+                s(mail.patient_id),
+                s(mail.to),
+                s(mail.from_email),
+                s(mail.from_name),
+                s(mail.subject),
+                s(mail.body),
+                i(now),
+                i(now),
+            ],
+        )
+    }
+
+    pub fn due_mail(&self, now: i64) -> Result<Vec<MailJobRow>, AppError> {
+        self.rows(
+            "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
+                    attempts, created_at
+             FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
+             ORDER BY created_at LIMIT 50",
+            vec![i(now)],
+        )
+    }
+
+    pub fn next_mail_due(&self) -> Result<Option<i64>, AppError> {
+        #[derive(Deserialize)]
+        struct Due {
+            due: Option<i64>,
+        }
+        Ok(self
+            .first::<Due>(
+                "SELECT min(next_attempt_at) AS due FROM mail_jobs WHERE status = 'pending'",
+                vec![],
+            )?
+            .and_then(|d| d.due))
+    }
+
+    /// Marks a job delivered. `keep_body` only in local development (the outbox page);
+    /// in production the body, which holds a live link, is dropped once sent.
+    pub fn mail_delivered(&self, id: &str, status: &str, keep_body: bool) -> Result<(), AppError> {
+        let q = if keep_body {
+            "UPDATE mail_jobs SET status = ?, last_error = NULL WHERE id = ?"
+        } else {
+            "UPDATE mail_jobs SET status = ?, last_error = NULL, body = NULL WHERE id = ?"
+        };
+        self.run(q, vec![s(status), s(id)])
+    }
+
+    pub fn mail_failed(
+        &self,
+        id: &str,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "UPDATE mail_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+             WHERE id = ?",
+            vec![s(error), i(next_attempt_at), s(id)],
+        )
+    }
+
+    /// The dev outbox: newest first.
+    pub fn outbox(&self) -> Result<Vec<MailJobRow>, AppError> {
+        self.rows(
+            "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
+                    attempts, created_at
+             FROM mail_jobs ORDER BY created_at DESC, rowid DESC LIMIT 100",
+            vec![],
+        )
+    }
+
+    // ------------------------------------------------------------ audit
+
+    /// Appends to the audit. The schema refuses updates and deletes on this table.
+    pub fn audit(
+        &self,
+        now: i64,
+        patient_id: &str,
+        actor: &str,
+        event: &str,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO audit (at, patient_id, actor, event, detail) VALUES (?, ?, ?, ?, ?)",
+            vec![i(now), s(patient_id), s(actor), s(event), s(detail)],
+        )
+    }
+
+    pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditRow>, AppError> {
+        self.rows(
+            "SELECT at, actor, event, detail FROM audit WHERE patient_id = ? ORDER BY id",
+            vec![s(patient_id)],
+        )
+    }
+}

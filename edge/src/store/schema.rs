@@ -1,0 +1,147 @@
+//! The practice database schema, as ordered migrations. A migration is never edited once
+//! released; changes are new entries. `meta.schema_version` records how many have run.
+
+use worker::SqlStorage;
+
+use crate::http::AppError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the walking skeleton.
+    "
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE patients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        date_of_birth TEXT NOT NULL,
+        email TEXT NOT NULL,
+        mobile TEXT,
+        -- Bumped on unshare: sessions carry the epoch they were issued under.
+        access_epoch INTEGER NOT NULL DEFAULT 0,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE recipients (
+        id TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(id),
+        kind TEXT NOT NULL CHECK (kind IN ('patient', 'contact')),
+        created_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX recipients_one_patient ON recipients(patient_id) WHERE kind = 'patient';
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(id),
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        date TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        storage_key TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE shares (
+        id TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        method TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE grants (
+        recipient_id TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        share_id TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        PRIMARY KEY (recipient_id, document_id)
+    );
+    CREATE TABLE links (
+        id TEXT PRIMARY KEY,
+        recipient_id TEXT NOT NULL,
+        issued_at INTEGER NOT NULL
+    );
+    CREATE TABLE attempts (
+        recipient_id TEXT NOT NULL,
+        factor TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        lockouts INTEGER NOT NULL,
+        locked_until INTEGER,
+        PRIMARY KEY (recipient_id, factor)
+    );
+    CREATE TABLE renewals (recipient_id TEXT NOT NULL, sent_at INTEGER NOT NULL);
+    CREATE TABLE sessions (
+        key TEXT PRIMARY KEY,
+        recipient_id TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        access_epoch INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE TABLE mail_jobs (
+        id TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        to_email TEXT NOT NULL,
+        from_email TEXT NOT NULL,
+        from_name TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'outbox')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        patient_id TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    -- The audit is append-only: the database itself refuses changes.
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+    ",
+];
+
+#[derive(serde::Deserialize)]
+struct Count {
+    n: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct Value {
+    value: String,
+}
+
+/// Runs the migrations that have not run yet. Idempotent and cheap when up to date.
+pub fn migrate(sql: &SqlStorage) -> Result<(), AppError> {
+    let has_meta = sql
+        .exec(
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            None,
+        )?
+        .one::<Count>()?
+        .n
+        > 0;
+    let done: usize = if has_meta {
+        sql.exec("SELECT value FROM meta WHERE key = 'schema_version'", None)?
+            .to_array::<Value>()?
+            .first()
+            .and_then(|v| v.value.parse().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(done) {
+        sql.exec(migration, None)?;
+        sql.exec(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            vec![(index + 1).to_string().into()],
+        )?;
+    }
+    Ok(())
+}

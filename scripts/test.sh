@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Command 2: installs what is missing and runs every test: formatting, clippy (native and
+# wasm32, warnings are errors), the native unit tests, then the end-to-end journeys against
+# the Worker in workerd and the portal in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "clippy (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy (wasm32)"
+cargo clippy --workspace --target wasm32-unknown-unknown -- -D warnings
+step "unit tests (native)"
+cargo test --workspace
+step "build portal and edge"
+bash scripts/build-portal.sh
+bash scripts/build-edge.sh
+step "end-to-end journeys (workerd + Chromium)"
+node --test --test-concurrency=1 tests/e2e/*.test.mjs

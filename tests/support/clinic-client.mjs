@@ -1,0 +1,60 @@
+// A tiny client for the clinic API, used by the demo seeder and the tests.
+import { demoDocuments, demoPatient } from "./demo-docs.mjs";
+
+export function clinicClient(base, apiKey) {
+  const call = async (method, path, body, headers = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...headers },
+      body,
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json, headers: res.headers };
+  };
+  return {
+    call,
+    upsertPatient: (id, patient) =>
+      call("PUT", `/api/v1/clinic/patients/${id}`, JSON.stringify(patient), {
+        "content-type": "application/json",
+      }),
+    uploadDocument: (patientId, doc) => {
+      const q = new URLSearchParams({ kind: doc.kind, title: doc.title, date: doc.date });
+      return call("PUT", `/api/v1/clinic/patients/${patientId}/documents/${doc.id}?${q}`, doc.bytes, {
+        "content-type": doc.contentType,
+      });
+    },
+    share: (request) =>
+      call("POST", "/api/v1/clinic/shares", JSON.stringify(request), {
+        "content-type": "application/json",
+      }),
+    history: (patientId) => call("GET", `/api/v1/clinic/patients/${patientId}/history`),
+  };
+}
+
+/** Creates the demo patient and documents and shares them all by secure link. */
+export async function seedDemo(base, apiKey) {
+  const clinic = clinicClient(base, apiKey);
+  const must = (r, what) => {
+    if (r.status >= 300) throw new Error(`${what} failed: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
+  must(await clinic.upsertPatient(demoPatient.id, demoPatient.body), "create patient");
+  const docs = demoDocuments();
+  for (const doc of docs) must(await clinic.uploadDocument(demoPatient.id, doc), `upload ${doc.id}`);
+  const share = must(
+    await clinic.share({
+      patient_id: demoPatient.id,
+      document_ids: docs.map((d) => d.id),
+      method: "secure_link",
+      staff: "Dr Demo",
+    }),
+    "share",
+  );
+  return { clinic, docs, share };
+}
