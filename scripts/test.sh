@@ -19,4 +19,4 @@ step "build portal and edge"
 bash scripts/build-portal.sh
 bash scripts/build-edge.sh
 step "end-to-end journeys (workerd + Chromium)"
-node --test --test-concurrency=1 tests/e2e/*.test.mjs
+node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/*.test.mjs

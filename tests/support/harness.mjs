@@ -1,0 +1,143 @@
+// Starts what the end-to-end tests run against: a fake SendGrid-compatible mail provider on
+// loopback, and the real Worker in workerd (wrangler dev, local mode) with fresh state.
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { clinicClient } from "./clinic-client.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const MAIL_API_KEY = "test-mail-key";
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * A fake mail provider speaking SendGrid v3 `POST /v3/mail/send`. It checks each request the
+ * way the real API would (auth, JSON shape) and records accepted messages.
+ * `mode` = "up" | "down" (answers 500) switches behaviour at any time.
+ */
+export async function startFakeMail() {
+  const messages = [];
+  const rejected = [];
+  const state = { mode: "up" };
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const fail = (status, why) => {
+        rejected.push({ status, why, body });
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ errors: [{ message: why }] }));
+      };
+      if (req.method !== "POST" || req.url !== "/v3/mail/send") return fail(404, "not found");
+      if (req.headers.authorization !== `Bearer ${MAIL_API_KEY}`) return fail(401, "bad key");
+      if (state.mode === "down") return fail(500, "provider down");
+      let msg;
+      try {
+        msg = JSON.parse(body);
+      } catch {
+        return fail(400, "not JSON");
+      }
+      const to = msg?.personalizations?.[0]?.to?.[0]?.email;
+      const text = msg?.content?.find((c) => c.type === "text/plain")?.value;
+      if (!to || !msg.from?.email || !msg.subject || !text) return fail(400, "bad shape");
+      messages.push({ to, from: msg.from, subject: msg.subject, text, raw: msg });
+      res.writeHead(202);
+      res.end();
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    base,
+    messages,
+    rejected,
+    setMode: (mode) => (state.mode = mode),
+    /** The portal link in the newest message to `to`. */
+    latestLink(to) {
+      const msg = [...messages].reverse().find((m) => m.to === to);
+      const match = msg?.text.match(/https?:\/\/[^\s]+\/open#[A-Za-z0-9_.-]+/);
+      return match?.[0];
+    },
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** Starts the Worker in workerd with fresh state and test secrets. */
+export async function startSealpost({ mailBase, extraVars = {} } = {}) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const apiKey = randomBytes(16).toString("hex");
+  const state = mkdtempSync(join(tmpdir(), "sealpost-e2e-"));
+  const vars = {
+    PORTAL_ORIGIN: base,
+    CLINIC_API_KEY: apiKey,
+    LINK_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    LINK_SIGNING_KID: "test-1",
+    MAIL_API_BASE: mailBase ?? "",
+    MAIL_API_KEY,
+    DEV_MODE: "false",
+    ...extraVars,
+  };
+  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
+    "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
+    cwd: join(root, "edge"),
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler exited:\n${log}`);
+    try {
+      const res = await fetch(base + "/");
+      if (res.ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`wrangler did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    apiKey,
+    clinic: clinicClient(base, apiKey),
+    log: () => log,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs JSON to the portal API, returning status, parsed body and headers. */
+export async function portalPost(base, path, body, cookie) {
+  const res = await fetch(`${base}/api/v1/portal${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+/** The token part of a portal link. */
+export const tokenOf = (link) => link.split("#")[1];
