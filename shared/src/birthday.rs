@@ -53,17 +53,32 @@ pub fn parse_birthday(
     let m = parse_number(month, 2).filter(|m| (1..=12).contains(m));
     let y = parse_number(year, 4).filter(|y| *y >= 1000);
     if day.trim().is_empty() {
-        errors.push(error(BirthdayField::Day, "Date of birth must include a day"));
+        errors.push(error(
+            BirthdayField::Day,
+            "Date of birth must include a day",
+        ));
     } else if d.is_none() {
-        errors.push(error(BirthdayField::Day, "Day must be a number from 1 to 31"));
+        errors.push(error(
+            BirthdayField::Day,
+            "Day must be a number from 1 to 31",
+        ));
     }
     if month.trim().is_empty() {
-        errors.push(error(BirthdayField::Month, "Date of birth must include a month"));
+        errors.push(error(
+            BirthdayField::Month,
+            "Date of birth must include a month",
+        ));
     } else if m.is_none() {
-        errors.push(error(BirthdayField::Month, "Month must be a number from 1 to 12"));
+        errors.push(error(
+            BirthdayField::Month,
+            "Month must be a number from 1 to 12",
+        ));
     }
     if year.trim().is_empty() {
-        errors.push(error(BirthdayField::Year, "Date of birth must include a year"));
+        errors.push(error(
+            BirthdayField::Year,
+            "Date of birth must include a year",
+        ));
     } else if y.is_none() {
         errors.push(error(BirthdayField::Year, "Year must include 4 numbers"));
     }
@@ -74,10 +89,16 @@ pub fn parse_birthday(
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
     else {
-        return Err(vec![error(BirthdayField::Date, "Date of birth must be a real date")]);
+        return Err(vec![error(
+            BirthdayField::Date,
+            "Date of birth must be a real date",
+        )]);
     };
     if date >= today {
-        return Err(vec![error(BirthdayField::Date, "Date of birth must be in the past")]);
+        return Err(vec![error(
+            BirthdayField::Date,
+            "Date of birth must be in the past",
+        )]);
     }
     if today.year() - date.year() > 130 {
         return Err(vec![error(BirthdayField::Year, "Check the year of birth")]);
@@ -94,7 +115,7 @@ pub fn birthday_matches(entered: NaiveDate, on_file: NaiveDate) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use proptest::prelude::*;
 
@@ -118,7 +139,14 @@ mod tests {
     fn each_missing_field_is_named() {
         let errors = parse_birthday("", "", "", today()).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, [BirthdayField::Day, BirthdayField::Month, BirthdayField::Year]);
+        assert_eq!(
+            fields,
+            [
+                BirthdayField::Day,
+                BirthdayField::Month,
+                BirthdayField::Year
+            ]
+        );
     }
 
     #[test]

@@ -66,11 +66,15 @@ impl ErrorCode {
             Self::BadRequest => "The request could not be read.",
             Self::InvalidFields => "Some of the details entered are not valid.",
             Self::Unauthorized => "Missing or wrong credentials.",
-            Self::LinkInvalid => "This link is not valid. Please use the most recent email from your practice.",
+            Self::LinkInvalid => {
+                "This link is not valid. Please use the most recent email from your practice."
+            }
             Self::AccessRevoked => "This practice has withdrawn access to these documents.",
             Self::LockedOut => "Too many attempts. Please contact your practice.",
             Self::WrongBirthday => "The date of birth does not match our records.",
-            Self::SessionRequired => "Your session has ended. Please open the link in your email again.",
+            Self::SessionRequired => {
+                "Your session has ended. Please open the link in your email again."
+            }
             Self::NotFound => "Not found.",
             Self::SharingDisabled => "Sharing is switched off for this practice.",
             Self::Conflict => "This conflicts with the current state.",

@@ -63,6 +63,11 @@ opaque_id!(
     /// One share action by the clinic.
     ShareId
 );
+opaque_id!(
+    /// A person on a patient's relationships/emergency-contact list, or a practice contact,
+    /// as the clinic system identifies them.
+    ContactId
+);
 
 /// An id was empty, too long, or had characters outside `[A-Za-z0-9_-]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

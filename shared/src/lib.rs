@@ -6,10 +6,18 @@
 //! - nothing here panics: no `unwrap`, `expect`, `panic!` or slice indexing outside tests.
 
 pub mod birthday;
+pub mod checks;
+pub mod consultation;
 pub mod error;
+mod hex;
 pub mod ids;
+pub mod link_policy;
 pub mod lockout;
+pub mod recipients;
 pub mod secret;
+pub mod sender;
+pub mod session;
+pub mod sms;
 pub mod time;
 pub mod token;
 pub mod wire;

@@ -101,7 +101,9 @@ impl LockoutPolicy {
 
     /// The length of the lock that follows `previous_lockouts` earlier locks.
     fn lock_length(&self, previous_lockouts: u32) -> Duration {
-        let factor = 1_i32.checked_shl(previous_lockouts.min(16)).unwrap_or(i32::MAX);
+        let factor = 1_i32
+            .checked_shl(previous_lockouts.min(16))
+            .unwrap_or(i32::MAX);
         self.base_lock
             .checked_mul(factor)
             .map_or(self.max_lock, |lock| lock.min(self.max_lock))
@@ -131,15 +133,23 @@ mod tests {
         s = p.after_failure(&s, t0());
         let until = t0() + Duration::minutes(15);
         assert_eq!(p.status(&s, t0()), AttemptStatus::Locked { until });
-        assert_eq!(p.status(&s, until - Duration::seconds(1)), AttemptStatus::Locked { until });
-        assert_eq!(p.status(&s, until), AttemptStatus::Open { attempts_left: 3 });
+        assert_eq!(
+            p.status(&s, until - Duration::seconds(1)),
+            AttemptStatus::Locked { until }
+        );
+        assert_eq!(
+            p.status(&s, until),
+            AttemptStatus::Open { attempts_left: 3 }
+        );
         // The second lock is twice as long.
         for _ in 0..3 {
             s = p.after_failure(&s, until);
         }
         assert_eq!(
             p.status(&s, until),
-            AttemptStatus::Locked { until: until + Duration::minutes(30) }
+            AttemptStatus::Locked {
+                until: until + Duration::minutes(30)
+            }
         );
     }
 
@@ -154,7 +164,11 @@ mod tests {
     #[test]
     fn locks_are_capped_at_a_day() {
         let p = BIRTHDAY_POLICY;
-        let s = AttemptState { failures: 2, lockouts: 40, locked_until: None };
+        let s = AttemptState {
+            failures: 2,
+            lockouts: 40,
+            locked_until: None,
+        };
         let s = p.after_failure(&s, t0());
         assert_eq!(s.locked_until, Some(t0() + Duration::hours(24)));
     }

@@ -295,8 +295,9 @@ mod tests {
         let expected = "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
         let signature = key.secret.sign(signing_input, None);
         assert_eq!(URL_SAFE_NO_PAD.encode(signature.as_ref()), expected);
-        let sig = ed25519_compact::Signature::from_slice(&URL_SAFE_NO_PAD.decode(expected).unwrap())
-            .unwrap();
+        let sig =
+            ed25519_compact::Signature::from_slice(&URL_SAFE_NO_PAD.decode(expected).unwrap())
+                .unwrap();
         assert!(key.public_key().verify(signing_input, &sig).is_ok());
     }
 
@@ -314,7 +315,10 @@ mod tests {
         let later = now() + LINK_LIFETIME + LEEWAY;
         assert!(verify_link(&ring, &token, later).is_ok());
         let too_late = later + Duration::seconds(1);
-        assert_eq!(verify_link(&ring, &token, too_late), Err(TokenError::Expired));
+        assert_eq!(
+            verify_link(&ring, &token, too_late),
+            Err(TokenError::Expired)
+        );
         let signed = verify_signed(&ring, &token, too_late).unwrap();
         assert!(signed.is_expired(too_late));
         assert_eq!(signed.claims, claims());
@@ -325,7 +329,10 @@ mod tests {
         let ring = ring("k1", 7);
         let token = issue_link(&ring, &claims(), now()).unwrap();
         let early = now() - LEEWAY - Duration::seconds(1);
-        assert_eq!(verify_link(&ring, &token, early), Err(TokenError::NotYetValid));
+        assert_eq!(
+            verify_link(&ring, &token, early),
+            Err(TokenError::NotYetValid)
+        );
     }
 
     #[test]
@@ -338,7 +345,10 @@ mod tests {
             .unwrap();
         assert_eq!(verify_link(&new, &old_token, now()), Ok(claims()));
         let new_token = issue_link(&new, &claims(), now()).unwrap();
-        assert_eq!(verify_link(&old, &new_token, now()), Err(TokenError::UnknownKey));
+        assert_eq!(
+            verify_link(&old, &new_token, now()),
+            Err(TokenError::UnknownKey)
+        );
     }
 
     #[test]
@@ -352,9 +362,15 @@ mod tests {
     #[test]
     fn other_issuer_is_refused() {
         let ours = ring("k1", 7);
-        let theirs = KeyRing::new("https://evil.test", NamedKey::from_seed("k1", &[7; 32]).unwrap());
+        let theirs = KeyRing::new(
+            "https://evil.test",
+            NamedKey::from_seed("k1", &[7; 32]).unwrap(),
+        );
         let token = issue_link(&theirs, &claims(), now()).unwrap();
-        assert_eq!(verify_link(&ours, &token, now()), Err(TokenError::WrongIssuer));
+        assert_eq!(
+            verify_link(&ours, &token, now()),
+            Err(TokenError::WrongIssuer)
+        );
     }
 
     #[test]
@@ -364,18 +380,28 @@ mod tests {
             verify_link(&ring, &"a".repeat(MAX_TOKEN_LEN + 1), now()),
             Err(TokenError::TooLong)
         );
-        assert_eq!(verify_link(&ring, "not-a-token", now()), Err(TokenError::Malformed));
-        assert_eq!(verify_link(&ring, "a.b.c", now()), Err(TokenError::Malformed));
+        assert_eq!(
+            verify_link(&ring, "not-a-token", now()),
+            Err(TokenError::Malformed)
+        );
+        assert_eq!(
+            verify_link(&ring, "a.b.c", now()),
+            Err(TokenError::Malformed)
+        );
     }
 
     #[test]
     fn alg_none_is_refused() {
         let ring = ring("k1", 7);
-        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"sealpost-link+jwt","kid":"k1"}"#);
+        let header =
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"sealpost-link+jwt","kid":"k1"}"#);
         let body = URL_SAFE_NO_PAD.encode(r#"{"iss":"https://sealpost.test","aud":"sealpost:portal:link","sub":"r1","jti":"l1","exp":9999999999}"#);
         let token = format!("{header}.{body}.");
         let result = verify_link(&ring, &token, now());
-        assert!(matches!(result, Err(TokenError::WrongAlgorithm) | Err(TokenError::Malformed)));
+        assert!(matches!(
+            result,
+            Err(TokenError::WrongAlgorithm) | Err(TokenError::Malformed)
+        ));
     }
 
     #[test]
