@@ -1,0 +1,5 @@
+// Starts the portal. Kept out of index.html because the Content-Security-Policy allows no inline
+// script. `init` fetches and instantiates the WebAssembly; its start function mounts the app.
+import init from "./pkg/sealpost_portal.js";
+
+init({ module_or_path: new URL("./pkg/sealpost_portal_bg.wasm", import.meta.url) });
