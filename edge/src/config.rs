@@ -6,6 +6,7 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sealpost_shared::secret::SecretString;
 use sealpost_shared::token::{KeyRing, NamedKey};
+use sha2::{Digest, Sha256};
 use worker::Env;
 
 use crate::http::AppError;
@@ -18,6 +19,9 @@ pub struct Config {
     pub keys: KeyRing,
     pub practice_name: String,
     pub mail: MailConfig,
+    pub sms: SmsConfig,
+    /// Key for the keyed hashes of SMS codes, derived from the link-signing seed.
+    pub sms_code_key: [u8; 32],
     /// Local development only: the outbox page. Refused unless the origin is loopback.
     pub dev_mode: bool,
 }
@@ -28,6 +32,24 @@ pub struct MailConfig {
     pub api_key: SecretString,
     /// The general sender address.
     pub from: String,
+}
+
+pub struct SmsConfig {
+    /// Twilio-compatible API base URL, e.g. `https://api.twilio.com`. Empty: outbox (dev only).
+    pub api_base: String,
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// The sending number or sender id.
+    pub from: String,
+}
+
+/// A separate key for SMS code hashes, derived from the signing seed with a fixed label, so one
+/// configured secret serves both without the two uses sharing a key.
+fn derive_sms_key(seed: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"sealpost sms-code key v1\0");
+    hasher.update(seed);
+    hasher.finalize().into()
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -57,12 +79,16 @@ impl Config {
         let seed = URL_SAFE_NO_PAD
             .decode(required(env, "LINK_SIGNING_KEY")?.trim())
             .map_err(|_| AppError::internal("LINK_SIGNING_KEY is not base64url"))?;
+        let sms_code_key = derive_sms_key(&seed);
         let kid = text(env, "LINK_SIGNING_KID").unwrap_or_else(|| "k1".to_owned());
         let signing = NamedKey::from_seed(kid, &seed)
             .ok_or_else(|| AppError::internal("LINK_SIGNING_KEY is not a 32-byte seed"))?;
         let mut keys = KeyRing::new(portal_origin.clone(), signing);
         // Retired keys: `kid:base64url-public-key` pairs separated by commas.
-        for entry in text(env, "LINK_RETIRED_KEYS").unwrap_or_default().split(',') {
+        for entry in text(env, "LINK_RETIRED_KEYS")
+            .unwrap_or_default()
+            .split(',')
+        {
             let Some((kid, public)) = entry.trim().split_once(':') else {
                 continue;
             };
@@ -86,6 +112,16 @@ impl Config {
                 api_key: SecretString::new(text(env, "MAIL_API_KEY").unwrap_or_default()),
                 from: required(env, "MAIL_FROM")?,
             },
+            sms: SmsConfig {
+                api_base: text(env, "SMS_API_BASE")
+                    .unwrap_or_default()
+                    .trim_end_matches('/')
+                    .to_owned(),
+                account_sid: text(env, "SMS_ACCOUNT_SID").unwrap_or_default(),
+                auth_token: SecretString::new(text(env, "SMS_AUTH_TOKEN").unwrap_or_default()),
+                from: text(env, "SMS_FROM").unwrap_or_else(|| "Sealpost".to_owned()),
+            },
+            sms_code_key,
             portal_origin,
             keys,
         })

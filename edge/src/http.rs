@@ -106,7 +106,8 @@ style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
 frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// Documents get a sandbox on top: a hostile PDF or SVG cannot run script in our origin.
-pub const DOCUMENT_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
+pub const DOCUMENT_CSP: &str =
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
 object-src 'none'; sandbox; frame-ancestors 'none'";
 
 /// Adds the security headers (GUIDE §2) to any response. Document responses already carry
@@ -124,8 +125,14 @@ pub fn secure(response: Response) -> Response {
     set("x-frame-options", "DENY");
     set("cross-origin-opener-policy", "same-origin");
     set("cross-origin-resource-policy", "same-origin");
-    set("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    set("strict-transport-security", "max-age=63072000; includeSubDomains");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    set(
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    );
     if !headers.has("cache-control").unwrap_or(false) {
         set("cache-control", "no-store");
     }

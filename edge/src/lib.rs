@@ -11,6 +11,8 @@ mod mail;
 mod origin;
 mod random;
 mod routes;
+mod settings;
+mod sms;
 mod store;
 
 use worker::{event, Context, Env, Request, Response, Result};

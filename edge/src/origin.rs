@@ -40,7 +40,13 @@ fn file_name(doc: &DocumentRow) -> String {
     let stem: String = doc
         .title
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     let ext = match doc.content_type.as_str() {
@@ -99,14 +105,20 @@ pub async fn stream_document(
     // PDF viewers refuse to run under a CSP sandbox, and PDFs are only shown top-level
     // (never framed); every other type is fully sandboxed.
     if content_type == "application/pdf" {
-        headers.set("content-security-policy", "default-src 'none'; frame-ancestors 'none'")?;
+        headers.set(
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        )?;
     } else {
         headers.set("content-security-policy", DOCUMENT_CSP)?;
     }
     let body = if head_only {
         ResponseBody::Empty
     } else {
-        object.body().ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?.response_body()?
+        object
+            .body()
+            .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
+            .response_body()?
     };
     Ok(Response::from_body(body)?.with_headers(headers))
 }

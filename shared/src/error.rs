@@ -23,6 +23,16 @@ pub enum ErrorCode {
     LockedOut,
     /// The date of birth did not match.
     WrongBirthday,
+    /// The SMS code did not match.
+    WrongCode,
+    /// The SMS code has expired or was already used: ask for a new one.
+    CodeExpired,
+    /// No SMS code was asked for on this link yet.
+    NoCodeRequested,
+    /// No mobile number is on file for this recipient: the practice must add one.
+    NoMobileOnFile,
+    /// The SMS provider did not accept the message; nothing was lost, try again.
+    SmsUnavailable,
     /// No session cookie, or the session has ended.
     SessionRequired,
     /// The thing asked for does not exist (or is not visible to the caller).
@@ -49,7 +59,10 @@ impl ErrorCode {
         match self {
             Self::BadRequest | Self::InvalidFields => 400,
             Self::Unauthorized | Self::SessionRequired => 401,
-            Self::WrongBirthday => 401,
+            Self::WrongBirthday | Self::WrongCode => 401,
+            Self::CodeExpired | Self::NoCodeRequested => 400,
+            Self::NoMobileOnFile => 409,
+            Self::SmsUnavailable => 502,
             Self::AccessRevoked | Self::SharingDisabled | Self::DevOnly => 403,
             Self::LinkInvalid | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
@@ -72,6 +85,13 @@ impl ErrorCode {
             Self::AccessRevoked => "This practice has withdrawn access to these documents.",
             Self::LockedOut => "Too many attempts. Please contact your practice.",
             Self::WrongBirthday => "The date of birth does not match our records.",
+            Self::WrongCode => "The code does not match. Check the text message and try again.",
+            Self::CodeExpired => "This code has expired. Ask for a new code.",
+            Self::NoCodeRequested => "Ask for a code first.",
+            Self::NoMobileOnFile => {
+                "We do not have a mobile number for you. Please contact your practice."
+            }
+            Self::SmsUnavailable => "We could not send the text message. Please try again.",
             Self::SessionRequired => {
                 "Your session has ended. Please open the link in your email again."
             }

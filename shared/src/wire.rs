@@ -4,9 +4,14 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use crate::birthday::FieldError;
+use crate::checks::CheckSettings;
 use crate::error::ErrorCode;
 use crate::ids::{DocumentId, PatientId, ShareId};
+use crate::recipients::{EmailAddress, RecipientRef};
+use crate::sender::SenderAddresses;
 
 /// The kinds of document a practice shares. The kind decides the sender address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +96,11 @@ pub enum ShareMethod {
     SecureLink,
 }
 
-/// `POST /api/v1/clinic/shares`: share documents of one patient with that patient.
+fn patient_only() -> Vec<RecipientRef> {
+    vec![RecipientRef::Patient]
+}
+
+/// `POST /api/v1/clinic/shares`: share documents of one patient with chosen recipients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShareRequest {
@@ -100,18 +109,70 @@ pub struct ShareRequest {
     pub method: ShareMethod,
     /// The staff member who shares, for the audit.
     pub staff: String,
+    /// Who receives it, by id only (default: the patient).
+    #[serde(default = "patient_only")]
+    pub recipients: Vec<RecipientRef>,
+    /// Consultation notes shared in part: document id → the sections shared (patient only).
+    #[serde(default)]
+    pub sections: BTreeMap<DocumentId, Vec<String>>,
 }
 
-/// The answer to a share: what was recorded and how many emails were sent.
+/// The answer to a share: what was recorded, how many emails were queued and already
+/// accepted by the provider, and the sender address chosen by document type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareResponse {
     pub share_id: ShareId,
+    pub emails_queued: u32,
     pub emails_sent: u32,
+    pub sender: EmailAddress,
+}
+
+/// `GET|PUT /api/v1/clinic/settings`: the practice's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeSettings {
+    pub practice_name: String,
+    pub sharing_enabled: bool,
+    #[serde(default)]
+    pub checks: CheckSettings,
+    pub senders: SenderAddresses,
+}
+
+/// `PUT /api/v1/clinic/patients/{id}/relationships/{contact}` (a relationship or emergency
+/// contact of the patient) and `PUT /api/v1/clinic/contacts/{contact}` (a practice contact).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactUpsert {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub mobile: Option<String>,
+    /// For relationships: how they relate to the patient ("daughter", "carer").
+    #[serde(default)]
+    pub relation: Option<String>,
+    /// For relationships: on the emergency-contact list.
+    #[serde(default)]
+    pub emergency: bool,
+}
+
+/// `POST /api/v1/clinic/patients/{id}/unshare`: with neither field, every link and session of
+/// the patient is revoked; with `recipient`, only that recipient's; with `document_id`, only
+/// that document is withdrawn from every share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnshareRequest {
+    pub staff: String,
+    #[serde(default)]
+    pub recipient: Option<RecipientRef>,
+    #[serde(default)]
+    pub document_id: Option<DocumentId>,
 }
 
 // ---------------------------------------------------------------- portal API
 
-/// `POST /api/v1/portal/open`: the token taken from the URL fragment.
+/// `POST /api/v1/portal/open`, `/sms/send` and `/verify/magic-link`: the token taken from the
+/// URL fragment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenLinkRequest {
@@ -122,7 +183,32 @@ pub struct OpenLinkRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Challenge {
+    /// Enter the date of birth (patients).
     Birthday { attempts_left: u32 },
+    /// Ask for a code by SMS to the masked number, then enter it.
+    SmsCode {
+        masked_mobile: String,
+        attempts_left: u32,
+    },
+    /// Press one button to see the documents (contacts, magic link alone): a human confirms,
+    /// so a mail scanner fetching the link opens nothing.
+    ConfirmMagicLink,
+}
+
+/// `POST /api/v1/portal/sms/send`: a human asked for a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsSent {
+    pub masked_mobile: String,
+    /// How long until another code may be asked for.
+    pub retry_after_seconds: u64,
+}
+
+/// `POST /api/v1/portal/verify/sms`: the link token and the code as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsVerifyRequest {
+    pub token: String,
+    pub code: String,
 }
 
 /// What opening a link leads to.
@@ -233,6 +319,13 @@ pub fn mask_email(email: &str) -> String {
     }
 }
 
+/// Masks a phone number for display, keeping only the last three digits: `•••• •••• 123`.
+pub fn mask_mobile(mobile: &str) -> String {
+    let digits: Vec<char> = mobile.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits.iter().skip(digits.len().saturating_sub(3)).collect();
+    format!("•••• •••• {tail}")
+}
+
 /// Human-readable size in en-GB style: `532 bytes`, `12 KB`, `3.4 MB`.
 pub fn format_size(bytes: u64) -> String {
     const KB: u64 = 1024;
@@ -256,6 +349,8 @@ mod tests {
     fn masks_emails_without_revealing_the_local_part() {
         assert_eq!(mask_email("jane@example.com"), "j•••@example.com");
         assert_eq!(mask_email("nonsense"), "•••");
+        assert_eq!(mask_mobile("+44 7700 900123"), "•••• •••• 123");
+        assert_eq!(mask_mobile("12"), "•••• •••• 12");
     }
 
     #[test]

@@ -33,6 +33,10 @@ export function clinicClient(base, apiKey) {
       call("POST", "/api/v1/clinic/shares", JSON.stringify(request), {
         "content-type": "application/json",
       }),
+    putJson: (path, body) =>
+      call("PUT", path, JSON.stringify(body), { "content-type": "application/json" }),
+    postJson: (path, body) =>
+      call("POST", path, JSON.stringify(body), { "content-type": "application/json" }),
     history: (patientId) => call("GET", `/api/v1/clinic/patients/${patientId}/history`),
   };
 }

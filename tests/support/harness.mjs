@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomBytes } from "node:crypto";
+import { randomBytes, createPrivateKey, sign } from "node:crypto";
 import { clinicClient } from "./clinic-client.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const MAIL_API_KEY = "test-mail-key";
+export const SMS_SID = "ACtest0001";
+export const SMS_TOKEN = "test-sms-token";
 
 async function freePort() {
   const server = createServer();
@@ -27,6 +29,7 @@ async function freePort() {
  */
 export async function startFakeMail() {
   const messages = [];
+  const sms = [];
   const rejected = [];
   const state = { mode: "up" };
   const server = createServer((req, res) => {
@@ -38,6 +41,18 @@ export async function startFakeMail() {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify({ errors: [{ message: why }] }));
       };
+      if (req.method === "POST" && req.url === `/2010-04-01/Accounts/${SMS_SID}/Messages.json`) {
+        const expected = "Basic " + Buffer.from(`${SMS_SID}:${SMS_TOKEN}`).toString("base64");
+        if (req.headers.authorization !== expected) return fail(401, "bad sms credentials");
+        if (!String(req.headers["content-type"]).startsWith("application/x-www-form-urlencoded"))
+          return fail(400, "not a form");
+        if (state.mode === "down") return fail(500, "provider down");
+        const form = new URLSearchParams(body);
+        if (!form.get("To") || !form.get("From") || !form.get("Body")) return fail(400, "bad sms shape");
+        sms.push({ to: form.get("To"), from: form.get("From"), body: form.get("Body") });
+        res.writeHead(201, { "content-type": "application/json" });
+        return res.end(JSON.stringify({ sid: "SM" + sms.length, status: "queued" }));
+      }
       if (req.method !== "POST" || req.url !== "/v3/mail/send") return fail(404, "not found");
       if (req.headers.authorization !== `Bearer ${MAIL_API_KEY}`) return fail(401, "bad key");
       if (state.mode === "down") return fail(500, "provider down");
@@ -60,7 +75,13 @@ export async function startFakeMail() {
   return {
     base,
     messages,
+    sms,
     rejected,
+    /** The 6-digit code in the newest text message to `to`. */
+    latestCode(to) {
+      const msg = [...sms].reverse().find((m) => m.to === to);
+      return msg?.body.match(/\b\d{6}\b/)?.[0];
+    },
     setMode: (mode) => (state.mode = mode),
     /** The portal link in the newest message to `to`. */
     latestLink(to) {
@@ -77,14 +98,19 @@ export async function startSealpost({ mailBase, extraVars = {} } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const apiKey = randomBytes(16).toString("hex");
+  const signingSeed = randomBytes(32).toString("base64url");
   const state = mkdtempSync(join(tmpdir(), "sealpost-e2e-"));
   const vars = {
     PORTAL_ORIGIN: base,
     CLINIC_API_KEY: apiKey,
-    LINK_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    LINK_SIGNING_KEY: signingSeed,
     LINK_SIGNING_KID: "test-1",
     MAIL_API_BASE: mailBase ?? "",
     MAIL_API_KEY,
+    SMS_API_BASE: mailBase ?? "",
+    SMS_ACCOUNT_SID: SMS_SID,
+    SMS_AUTH_TOKEN: SMS_TOKEN,
+    SMS_FROM: "+447700900000",
     DEV_MODE: "false",
     ...extraVars,
   };
@@ -112,6 +138,7 @@ export async function startSealpost({ mailBase, extraVars = {} } = {}) {
   return {
     base,
     apiKey,
+    signingSeed,
     clinic: clinicClient(base, apiKey),
     log: () => log,
     async stop() {
@@ -141,3 +168,23 @@ export async function portalPost(base, path, body, cookie) {
 
 /** The token part of a portal link. */
 export const tokenOf = (link) => link.split("#")[1];
+
+/** Decodes a JWT's claims (no verification: for tests that craft related tokens). */
+export function claimsOf(token) {
+  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+}
+
+/**
+ * Signs a link token the way the edge does (EdDSA, kid, typ), with any claims: lets tests make
+ * genuinely signed but expired links without waiting 24 hours.
+ */
+export function signLink(seedB64url, header, claims) {
+  const der = Buffer.concat([
+    Buffer.from("302e020100300506032b657004220420", "hex"),
+    Buffer.from(seedB64url, "base64url"),
+  ]);
+  const key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${enc({ alg: "EdDSA", ...header })}.${enc(claims)}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString("base64url")}`;
+}

@@ -1,12 +1,18 @@
 //! The clinic API: directory, documents, shares and history. Callers authenticate with the
 //! clinic API key (a Worker secret) as a bearer token.
 
+use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
 use sealpost_shared::error::ErrorCode;
-use sealpost_shared::ids::{DocumentId, LinkId, PatientId, RecipientId};
+use sealpost_shared::ids::{ContactId, DocumentId, LinkId, PatientId, RecipientId};
+use sealpost_shared::recipients::{
+    is_valid_email, resolve_recipient, ContactView, PatientContactView, RecipientRef,
+    ResolvedRecipient,
+};
+use sealpost_shared::sender::choose_sender;
 use sealpost_shared::token::{issue_link, LinkClaims};
 use sealpost_shared::wire::{
-    ApiError, Document, DocumentKind, DocumentUpload, Patient, PatientUpsert, ShareMethod,
-    ShareRequest, ShareResponse,
+    ApiError, ContactUpsert, Document, DocumentKind, DocumentUpload, Patient, PatientUpsert,
+    PracticeSettings, ShareMethod, ShareRequest, ShareResponse, UnshareRequest,
 };
 use worker::{Request, Response};
 
@@ -14,7 +20,8 @@ use crate::http::{json_ok, json_response, read_json, AppError};
 use crate::mail;
 use crate::origin;
 use crate::random;
-use crate::store::db::{NewMail, PatientRow};
+use crate::settings;
+use crate::store::db::{ContactRow, NewMail, PatientRow, RecipientRow};
 use crate::store::Ctx;
 
 /// Largest document accepted through the API (Workers accept request bodies up to 100 MB on
@@ -78,7 +85,7 @@ pub async fn upsert_patient(
     if body.name.trim().is_empty() {
         return Err(invalid("name must not be empty"));
     }
-    if !body.email.contains('@') || body.email.contains(char::is_whitespace) {
+    if !is_valid_email(body.email.trim()) {
         return Err(invalid("email is not a valid address"));
     }
     let dob = body.date_of_birth.format("%Y-%m-%d").to_string();
@@ -171,30 +178,83 @@ fn clock_secs() -> i64 {
     crate::store::clock().timestamp()
 }
 
-/// `POST /api/v1/clinic/shares`: records the share, grants access, emails a fresh link.
+/// `POST /api/v1/clinic/shares`: records the share, grants access to each recipient and
+/// emails each a fresh link from the sender address chosen by document type.
 pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let body: ShareRequest = read_json(req).await?;
     let now = ctx.now_secs();
+    let settings = settings::load(&ctx.db, &ctx.cfg)?;
+    if !settings.sharing_enabled {
+        return Err(AppError::code(ErrorCode::SharingDisabled));
+    }
     if body.document_ids.is_empty() {
         return Err(invalid("choose at least one document"));
     }
-    if body.staff.trim().is_empty() {
+    if body.recipients.is_empty() {
+        return Err(invalid("choose at least one recipient"));
+    }
+    let staff = body.staff.trim();
+    if staff.is_empty() {
         return Err(invalid("staff must name who is sharing"));
     }
     let patient = ctx
         .db
         .patient(body.patient_id.as_str())?
         .ok_or_else(|| not_found("No patient with this id."))?;
+    let mut kinds = Vec::new();
     for id in &body.document_ids {
         match ctx.db.document(id.as_str())? {
-            Some(doc) if doc.patient_id == patient.id => {}
+            Some(doc) if doc.patient_id == patient.id => kinds.push(parse_kind(&doc.kind)?),
             _ => return Err(not_found(format!("No document {id} for this patient."))),
         }
     }
-    let recipient = ctx
-        .db
-        .patient_recipient(&patient.id)?
-        .ok_or_else(|| AppError::internal("patient has no recipient entry"))?;
+    for id in body.sections.keys() {
+        if !body.document_ids.contains(id) {
+            return Err(invalid(format!(
+                "sections name document {id}, which is not shared"
+            )));
+        }
+    }
+
+    // Every recipient must be eligible before anything is recorded.
+    let view = PatientContactView {
+        id: body.patient_id.clone(),
+        email: Some(patient.email.clone()),
+    };
+    let relationships = contact_views(ctx.db.contacts(RELATIONSHIP, &patient.id)?);
+    let practice_contacts = contact_views(ctx.db.contacts(PRACTICE, "")?);
+    let mut resolved = Vec::new();
+    for reference in &body.recipients {
+        let recipient = resolve_recipient(reference, &view, &relationships, &practice_contacts)
+            .map_err(|why| {
+                AppError::from(
+                    ApiError::new(ErrorCode::InvalidFields)
+                        .with_message(format!("Recipient not eligible: {why}.")),
+                )
+            })?;
+        if !body.sections.is_empty() {
+            for sections in body.sections.values() {
+                may_share_sections(recipient.kind, sections).map_err(|why| {
+                    invalid(match why {
+                        SectionsRefused::NotForContacts => {
+                            "consultation sections are shared with the patient only".to_owned()
+                        }
+                        SectionsRefused::Empty => "choose at least one section".to_owned(),
+                        SectionsRefused::Duplicate { section } => {
+                            format!("section {section} is chosen twice")
+                        }
+                    })
+                })?;
+            }
+        }
+        if !resolved
+            .iter()
+            .any(|r: &ResolvedRecipient| r.reference == *reference)
+        {
+            resolved.push(recipient);
+        }
+    }
+    let sender = choose_sender(&kinds, &settings.senders).clone();
     let method = match body.method {
         ShareMethod::SecureLink => "secure_link",
     };
@@ -202,66 +262,354 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     // Record everything before any email leaves: a provider outage cannot lose the share.
     let share_id = random::id()?;
     ctx.db
-        .insert_share(&share_id, &patient.id, body.staff.trim(), method, now)?;
-    for id in &body.document_ids {
-        ctx.db.grant(&recipient.id, id.as_str(), &share_id, now)?;
-    }
+        .insert_share(&share_id, &patient.id, staff, method, now)?;
     if patient.revoked != 0 {
         ctx.db.restore_access(&patient.id)?;
         ctx.db
-            .audit(now, &patient.id, body.staff.trim(), "access_restored", "shared again")?;
+            .audit(now, &patient.id, staff, "access_restored", "shared again")?;
     }
     let docs: Vec<&str> = body.document_ids.iter().map(DocumentId::as_str).collect();
-    ctx.db.audit(
-        now,
-        &patient.id,
-        body.staff.trim(),
-        "shared",
-        &format!("{method} to patient: {}", docs.join(",")),
-    )?;
-    let link_id = random::id()?;
-    send_link(ctx, &patient, &recipient.id, &link_id)?;
+    for recipient in &resolved {
+        let row = recipient_row(ctx, &patient.id, &recipient.reference)?;
+        if row.revoked != 0 {
+            ctx.db.restore_recipient(&row.id)?;
+        }
+        for id in &body.document_ids {
+            let sections = match body.sections.get(id) {
+                Some(list) => Some(
+                    serde_json::to_string(list)
+                        .map_err(|_| AppError::internal("sections not serialisable"))?,
+                ),
+                None => None,
+            };
+            ctx.db
+                .grant(&row.id, id.as_str(), &share_id, sections.as_deref(), now)?;
+        }
+        ctx.db.audit(
+            now,
+            &patient.id,
+            staff,
+            "shared",
+            &format!(
+                "{method} to {}: {}",
+                describe(&recipient.reference),
+                docs.join(",")
+            ),
+        )?;
+        send_link(
+            ctx,
+            &settings.practice_name,
+            &patient.id,
+            &row.id,
+            recipient.email.as_str(),
+            sender.as_str(),
+        )?;
+    }
     let sent = mail::deliver_due(ctx).await?;
     let response = ShareResponse {
         share_id: share_id
             .try_into()
             .map_err(|_| AppError::internal("generated share id invalid"))?,
+        emails_queued: u32::try_from(resolved.len()).unwrap_or(u32::MAX),
         emails_sent: sent,
+        sender,
     };
     Ok(json_response(&response, 201))
 }
 
-/// Issues a new link for `recipient_id` and queues the email to the address on file.
+const RELATIONSHIP: &str = "relationship";
+const PRACTICE: &str = "practice";
+
+fn parse_kind(stored: &str) -> Result<DocumentKind, AppError> {
+    serde_json::from_value(serde_json::Value::String(stored.to_owned()))
+        .map_err(|_| AppError::internal("stored document kind invalid"))
+}
+
+fn contact_views(rows: Vec<ContactRow>) -> Vec<ContactView> {
+    rows.into_iter()
+        .filter_map(|c| {
+            Some(ContactView {
+                id: ContactId::try_from(c.id).ok()?,
+                email: c.email,
+            })
+        })
+        .collect()
+}
+
+/// How a recipient appears in the audit: a kind and an id, never an address.
+fn describe(reference: &RecipientRef) -> String {
+    match reference {
+        RecipientRef::Patient => "patient".to_owned(),
+        RecipientRef::Relationship { id } => format!("relationship {id}"),
+        RecipientRef::PracticeContact { id } => format!("practice contact {id}"),
+    }
+}
+
+/// The stored recipient entry for a reference, created on first share.
+fn recipient_row(
+    ctx: &Ctx,
+    patient_id: &str,
+    reference: &RecipientRef,
+) -> Result<RecipientRow, AppError> {
+    let (scope, contact) = match reference {
+        RecipientRef::Patient => {
+            return ctx
+                .db
+                .patient_recipient(patient_id)?
+                .ok_or_else(|| AppError::internal("patient has no recipient entry"));
+        }
+        RecipientRef::Relationship { id } => (RELATIONSHIP, id),
+        RecipientRef::PracticeContact { id } => (PRACTICE, id),
+    };
+    ctx.db
+        .contact_recipient(
+            patient_id,
+            scope,
+            contact.as_str(),
+            &random::id()?,
+            ctx.now_secs(),
+        )?
+        .ok_or_else(|| AppError::internal("contact recipient not created"))
+}
+
+/// Issues a new link for `recipient_id` and queues the email to `to`, the address on file.
 pub fn send_link(
     ctx: &Ctx,
-    patient: &PatientRow,
+    practice_name: &str,
+    patient_id: &str,
     recipient_id: &str,
-    link_id: &str,
+    to: &str,
+    from: &str,
 ) -> Result<(), AppError> {
+    let link_id = random::id()?;
     let claims = LinkClaims {
         recipient: RecipientId::try_from(recipient_id.to_owned())
             .map_err(|_| AppError::internal("stored recipient id invalid"))?,
-        link: LinkId::try_from(link_id.to_owned())
+        link: LinkId::try_from(link_id.clone())
             .map_err(|_| AppError::internal("generated link id invalid"))?,
     };
     let token = issue_link(&ctx.cfg.keys, &claims, ctx.now)
         .map_err(|e| AppError::internal(format!("cannot issue link: {e:?}")))?;
-    ctx.db.insert_link(link_id, recipient_id, ctx.now_secs())?;
+    ctx.db.insert_link(&link_id, recipient_id, ctx.now_secs())?;
     // The token travels in the fragment: browsers never send it to any server.
     let link = format!("{}/open#{token}", ctx.cfg.portal_origin);
-    let (subject, text) = mail::link_email(&ctx.cfg.practice_name, &link);
+    let (subject, text) = mail::link_email(practice_name, &link);
     mail::queue(
         ctx,
         &NewMail {
             id: &random::id()?,
-            patient_id: &patient.id,
-            to: &patient.email,
-            from_email: &ctx.cfg.mail.from,
-            from_name: &ctx.cfg.practice_name,
+            patient_id,
+            to,
+            from_email: from,
+            from_name: practice_name,
             subject: &subject,
             body: &text,
         },
     )
+}
+
+/// The email address a recipient's links go to, as on file now.
+pub fn address_on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<Option<String>, AppError> {
+    match (
+        recipient.contact_scope.as_deref(),
+        recipient.contact_id.as_deref(),
+    ) {
+        (Some(scope), Some(id)) => {
+            let owner = if scope == PRACTICE {
+                ""
+            } else {
+                recipient.patient_id.as_str()
+            };
+            Ok(ctx.db.contact(scope, owner, id)?.and_then(|c| c.email))
+        }
+        _ => Ok(ctx.db.patient(&recipient.patient_id)?.map(|p| p.email)),
+    }
+}
+
+/// The mobile number a recipient's SMS codes go to, as on file now.
+pub fn mobile_on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<Option<String>, AppError> {
+    match (
+        recipient.contact_scope.as_deref(),
+        recipient.contact_id.as_deref(),
+    ) {
+        (Some(scope), Some(id)) => {
+            let owner = if scope == PRACTICE {
+                ""
+            } else {
+                recipient.patient_id.as_str()
+            };
+            Ok(ctx.db.contact(scope, owner, id)?.and_then(|c| c.mobile))
+        }
+        _ => Ok(ctx
+            .db
+            .patient(&recipient.patient_id)?
+            .and_then(|p| p.mobile)),
+    }
+}
+
+/// `PUT /api/v1/clinic/patients/{id}/relationships/{contact}`
+pub async fn upsert_relationship(
+    ctx: &Ctx,
+    req: &mut Request,
+    raw_patient: &str,
+    raw_contact: &str,
+) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    if ctx.db.patient(patient.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    upsert_contact(ctx, req, RELATIONSHIP, patient.as_str(), raw_contact).await
+}
+
+/// `PUT /api/v1/clinic/contacts/{contact}`: a practice contact.
+pub async fn upsert_practice_contact(
+    ctx: &Ctx,
+    req: &mut Request,
+    raw_contact: &str,
+) -> Result<Response, AppError> {
+    upsert_contact(ctx, req, PRACTICE, "", raw_contact).await
+}
+
+async fn upsert_contact(
+    ctx: &Ctx,
+    req: &mut Request,
+    scope: &str,
+    patient_id: &str,
+    raw_contact: &str,
+) -> Result<Response, AppError> {
+    let id = ContactId::try_from(raw_contact.to_owned())
+        .map_err(|e| invalid(format!("contact id: {e}")))?;
+    let body: ContactUpsert = read_json(req).await?;
+    if body.name.trim().is_empty() {
+        return Err(invalid("name must not be empty"));
+    }
+    if let Some(email) = &body.email {
+        if !is_valid_email(email) {
+            return Err(invalid("email is not a valid address"));
+        }
+    }
+    ctx.db.upsert_contact(
+        scope,
+        patient_id,
+        id.as_str(),
+        body.name.trim(),
+        body.email.as_deref(),
+        body.mobile.as_deref(),
+        body.relation.as_deref(),
+        body.emergency,
+        ctx.now_secs(),
+    )?;
+    let row = ctx
+        .db
+        .contact(scope, patient_id, id.as_str())?
+        .ok_or_else(|| AppError::internal("contact vanished after upsert"))?;
+    json_ok(&row)
+}
+
+/// `GET /api/v1/clinic/settings`
+pub fn get_settings(ctx: &Ctx) -> Result<Response, AppError> {
+    json_ok(&settings::load(&ctx.db, &ctx.cfg)?)
+}
+
+/// `PUT /api/v1/clinic/settings`
+pub async fn put_settings(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let body: PracticeSettings = read_json(req).await?;
+    if body.practice_name.trim().is_empty() || body.practice_name.len() > 120 {
+        return Err(invalid("practice_name must be 1 to 120 characters"));
+    }
+    settings::save(&ctx.db, &body)?;
+    json_ok(&body)
+}
+
+/// `POST /api/v1/clinic/patients/{id}/unshare`: revoke the patient's access (every link and
+/// session, effective on the very next request), or one recipient's, or one document.
+pub async fn unshare(
+    ctx: &Ctx,
+    req: &mut Request,
+    raw_patient: &str,
+) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    let body: UnshareRequest = read_json(req).await?;
+    let staff = body.staff.trim();
+    if staff.is_empty() {
+        return Err(invalid("staff must name who is unsharing"));
+    }
+    if ctx.db.patient(patient.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    let now = ctx.now_secs();
+    match (&body.recipient, &body.document_id) {
+        (Some(_), Some(_)) => Err(invalid("give a recipient or a document, not both")),
+        (None, None) => {
+            ctx.db.revoke_patient(patient.as_str())?;
+            ctx.db.audit(
+                now,
+                patient.as_str(),
+                staff,
+                "unshared",
+                "all access revoked",
+            )?;
+            json_ok(&serde_json::json!({ "revoked": "patient" }))
+        }
+        (Some(reference), None) => {
+            let row = recipient_row(ctx, patient.as_str(), reference)?;
+            ctx.db.revoke_recipient(&row.id)?;
+            ctx.db.audit(
+                now,
+                patient.as_str(),
+                staff,
+                "unshared",
+                &format!("access of {} revoked", describe(reference)),
+            )?;
+            json_ok(&serde_json::json!({ "revoked": "recipient" }))
+        }
+        (None, Some(document)) => {
+            match ctx.db.document(document.as_str())? {
+                Some(doc) if doc.patient_id == patient.as_str() => {}
+                _ => {
+                    return Err(not_found(format!(
+                        "No document {document} for this patient."
+                    )))
+                }
+            }
+            ctx.db.withdraw_document(document.as_str())?;
+            ctx.db.audit(
+                now,
+                patient.as_str(),
+                staff,
+                "unshared",
+                &format!("document {document} withdrawn"),
+            )?;
+            json_ok(&serde_json::json!({ "revoked": "document" }))
+        }
+    }
+}
+
+/// `DELETE /api/v1/clinic/patients/{patient}/documents/{doc}`: removes the document from
+/// every share and from origin storage.
+pub async fn delete_document(
+    ctx: &Ctx,
+    raw_patient: &str,
+    raw_doc: &str,
+) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    let doc = match ctx.db.document(raw_doc)? {
+        Some(doc) if doc.patient_id == patient.as_str() => doc,
+        _ => return Err(not_found("No such document for this patient.")),
+    };
+    ctx.db.delete_document(&doc.id)?;
+    ctx.db.audit(
+        ctx.now_secs(),
+        patient.as_str(),
+        "clinic",
+        "document_deleted",
+        &doc.id,
+    )?;
+    origin::bucket(&ctx.env)?
+        .delete(doc.storage_key.clone())
+        .await
+        .map_err(|e| AppError::internal(format!("R2 delete failed: {e}")))?;
+    json_ok(&serde_json::json!({ "deleted": doc.id }))
 }
 
 /// `GET /api/v1/clinic/patients/{id}/history`: the patient's audit, oldest first.

@@ -51,7 +51,12 @@ pub fn outbox(ctx: &Ctx) -> Result<Response, AppError> {
             escape(&job.from_email),
             escape(&job.subject),
             escape(&job.status),
-            linkify(job.body.as_deref().unwrap_or("(body dropped after delivery)"), &ctx.cfg.portal_origin),
+            linkify(
+                job.body
+                    .as_deref()
+                    .unwrap_or("(body dropped after delivery)"),
+                &ctx.cfg.portal_origin
+            ),
         ));
     }
     if items.is_empty() {

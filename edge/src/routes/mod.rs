@@ -29,14 +29,47 @@ pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
             clinic::authorize(ctx, &req)?;
             clinic::share(ctx, &mut req).await
         }
+        (Method::Delete, ["api", "v1", "clinic", "patients", patient, "documents", doc]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::delete_document(ctx, patient, doc).await
+        }
+        (Method::Put, ["api", "v1", "clinic", "patients", patient, "relationships", contact]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::upsert_relationship(ctx, &mut req, patient, contact).await
+        }
+        (Method::Put, ["api", "v1", "clinic", "contacts", contact]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::upsert_practice_contact(ctx, &mut req, contact).await
+        }
+        (Method::Post, ["api", "v1", "clinic", "patients", id, "unshare"]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::unshare(ctx, &mut req, id).await
+        }
         (Method::Get, ["api", "v1", "clinic", "patients", id, "history"]) => {
             clinic::authorize(ctx, &req)?;
             clinic::history(ctx, id)
+        }
+        (Method::Get, ["api", "v1", "clinic", "settings"]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::get_settings(ctx)
+        }
+        (Method::Put, ["api", "v1", "clinic", "settings"]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::put_settings(ctx, &mut req).await
         }
         // Portal API (link token, then session cookie).
         (Method::Post, ["api", "v1", "portal", "open"]) => portal::open(ctx, &mut req).await,
         (Method::Post, ["api", "v1", "portal", "verify", "birthday"]) => {
             portal::verify_birthday(ctx, &mut req).await
+        }
+        (Method::Post, ["api", "v1", "portal", "sms", "send"]) => {
+            portal::send_code(ctx, &mut req).await
+        }
+        (Method::Post, ["api", "v1", "portal", "verify", "sms"]) => {
+            portal::verify_code(ctx, &mut req).await
+        }
+        (Method::Post, ["api", "v1", "portal", "verify", "magic-link"]) => {
+            portal::confirm_magic_link(ctx, &mut req).await
         }
         (Method::Get, ["api", "v1", "portal", "documents"]) => portal::list(ctx, &req),
         (Method::Get | Method::Head, ["api", "v1", "portal", "documents", id, "content"]) => {
@@ -60,8 +93,15 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "clinic", "patients", _, "documents", _]
             | ["api", "v1", "clinic", "shares"]
             | ["api", "v1", "clinic", "patients", _, "history"]
+            | ["api", "v1", "clinic", "patients", _, "relationships", _]
+            | ["api", "v1", "clinic", "patients", _, "unshare"]
+            | ["api", "v1", "clinic", "contacts", _]
+            | ["api", "v1", "clinic", "settings"]
             | ["api", "v1", "portal", "open"]
             | ["api", "v1", "portal", "verify", "birthday"]
+            | ["api", "v1", "portal", "verify", "sms"]
+            | ["api", "v1", "portal", "verify", "magic-link"]
+            | ["api", "v1", "portal", "sms", "send"]
             | ["api", "v1", "portal", "documents"]
             | ["api", "v1", "portal", "documents", _, "content"]
             | ["api", "v1", "portal", "sign-out"]

@@ -5,35 +5,57 @@
 //! last-seen time and the view audit.
 
 use sealpost_shared::birthday::{birthday_matches, parse_birthday};
+use sealpost_shared::checks::{challenge_for, ChallengeKind};
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::ids::LinkId;
 use sealpost_shared::link_policy::{
     open_link, record_renewal, LinkDecision, RecipientAccess, RejectReason, RenewalLog,
 };
 use sealpost_shared::lockout::{AttemptStatus, BIRTHDAY_POLICY};
+use sealpost_shared::recipients::RecipientKind;
+use sealpost_shared::sender::choose_sender;
 use sealpost_shared::session::{
-    check_session, clear_session_cookie, session_cookie, session_from_cookie_header,
-    session_key, session_secret_from_random, SessionCheck, SessionRecord, SESSION_ABSOLUTE,
+    check_session, clear_session_cookie, session_cookie, session_from_cookie_header, session_key,
+    session_secret_from_random, SessionCheck, SessionRecord, SESSION_ABSOLUTE,
+};
+use sealpost_shared::sms::{
+    attempts_after, check_code, code_from_random, issue_code, may_send_code, SmsChallenge,
+    SmsCheck, SEND_MIN_INTERVAL, SMS_POLICY,
 };
 use sealpost_shared::token::{verify_signed, LinkClaims};
 use sealpost_shared::wire::{
-    mask_email, ApiError, BirthdayVerifyRequest, Challenge, DocumentList, OpenLinkRequest,
-    OpenLinkResponse, PortalDocument, VerifiedResponse,
+    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, DocumentKind,
+    DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument, PracticeSettings, SmsSent,
+    SmsVerifyRequest, VerifiedResponse,
 };
 use worker::{Method, Request, Response};
 
 use crate::http::{json_ok, read_json, AppError};
 use crate::origin::{self, Disposition};
 use crate::random;
-use crate::routes::clinic::send_link;
+use crate::routes::clinic::{address_on_file, mobile_on_file, send_link};
+use crate::settings;
+use crate::sms;
 use crate::store::db::{PatientRow, RecipientRow, SessionRow};
 use crate::store::Ctx;
 
 const BIRTHDAY_FACTOR: &str = "birthday";
+const SMS_FACTOR: &str = "sms";
 
 /// A recipient whose link verified, with their patient.
 struct Holder {
     recipient: RecipientRow,
     patient: PatientRow,
+}
+
+impl Holder {
+    fn kind(&self) -> RecipientKind {
+        if self.recipient.kind == "patient" {
+            RecipientKind::Patient
+        } else {
+            RecipientKind::Contact
+        }
+    }
 }
 
 fn holder(ctx: &Ctx, claims: &LinkClaims) -> Result<Option<Holder>, AppError> {
@@ -49,35 +71,99 @@ fn holder(ctx: &Ctx, claims: &LinkClaims) -> Result<Option<Holder>, AppError> {
 fn access_of(ctx: &Ctx, holder: Option<&Holder>) -> Result<RecipientAccess, AppError> {
     Ok(match holder {
         None => RecipientAccess::Unknown,
-        Some(h) if h.patient.revoked != 0 => RecipientAccess::Revoked,
+        Some(h) if h.patient.revoked != 0 || h.recipient.revoked != 0 => RecipientAccess::Revoked,
         Some(h) if ctx.db.documents_for(&h.recipient.id)?.is_empty() => RecipientAccess::Unknown,
         Some(_) => RecipientAccess::Active,
     })
 }
 
-fn locked_out(ctx: &Ctx) -> AppError {
+fn locked_out(practice_name: &str) -> AppError {
     ApiError::new(ErrorCode::LockedOut)
         .with_message(format!(
-            "Too many attempts. Please contact {} to see your documents.",
-            ctx.cfg.practice_name
+            "Too many attempts. Please contact {practice_name} to see your documents."
         ))
-        .with_practice_name(ctx.cfg.practice_name.clone())
+        .with_practice_name(practice_name.to_owned())
         .into()
 }
 
-fn reject(ctx: &Ctx, reason: &RejectReason) -> AppError {
+fn reject(practice_name: &str, reason: &RejectReason) -> AppError {
     let code = match reason {
         RejectReason::Revoked => ErrorCode::AccessRevoked,
         RejectReason::Invalid(_) | RejectReason::Unknown => ErrorCode::LinkInvalid,
     };
     ApiError::new(code)
-        .with_practice_name(ctx.cfg.practice_name.clone())
+        .with_practice_name(practice_name.to_owned())
         .into()
 }
 
-/// `POST /api/v1/portal/open` with `{token}`.
+/// A link that would show its challenge right now: genuine, unexpired, not revoked. Every
+/// verification step starts here; expiry renewals happen only in [`open`].
+struct LiveLink {
+    holder: Holder,
+    claims: LinkClaims,
+    settings: PracticeSettings,
+}
+
+impl LiveLink {
+    fn challenge_kind(&self) -> ChallengeKind {
+        challenge_for(self.holder.kind(), &self.settings.checks)
+    }
+}
+
+fn live_link(ctx: &Ctx, token: &str) -> Result<LiveLink, AppError> {
+    let settings = settings::load(&ctx.db, &ctx.cfg)?;
+    let verified = verify_signed(&ctx.cfg.keys, token, ctx.now);
+    let holder = match &verified {
+        Ok(signed) => holder(ctx, &signed.claims)?,
+        Err(_) => None,
+    };
+    let access = access_of(ctx, holder.as_ref())?;
+    match (
+        open_link(verified, access, &RenewalLog::default(), ctx.now),
+        holder,
+    ) {
+        (LinkDecision::Challenge { claims }, Some(holder)) => Ok(LiveLink {
+            holder,
+            claims,
+            settings,
+        }),
+        (LinkDecision::Reject(reason), _) => Err(reject(&settings.practice_name, &reason)),
+        _ => Err(ApiError::new(ErrorCode::LinkInvalid)
+            .with_message("This link has expired. Open it again from your email to get a new one.")
+            .into()),
+    }
+}
+
+/// The challenge to show for a live link, or the lockout that replaces it.
+fn challenge(ctx: &Ctx, link: &LiveLink) -> Result<Challenge, AppError> {
+    let id = &link.holder.recipient.id;
+    let name = &link.settings.practice_name;
+    match link.challenge_kind() {
+        ChallengeKind::Birthday => {
+            match BIRTHDAY_POLICY.status(&ctx.db.attempts(id, BIRTHDAY_FACTOR)?, ctx.now) {
+                AttemptStatus::Locked { .. } => Err(locked_out(name)),
+                AttemptStatus::Open { attempts_left } => Ok(Challenge::Birthday { attempts_left }),
+            }
+        }
+        ChallengeKind::SmsCode => {
+            let mobile = mobile_on_file(ctx, &link.holder.recipient)?
+                .ok_or_else(|| AppError::code(ErrorCode::NoMobileOnFile))?;
+            match SMS_POLICY.status(&ctx.db.attempts(id, SMS_FACTOR)?, ctx.now) {
+                AttemptStatus::Locked { .. } => Err(locked_out(name)),
+                AttemptStatus::Open { attempts_left } => Ok(Challenge::SmsCode {
+                    masked_mobile: mask_mobile(&mobile),
+                    attempts_left,
+                }),
+            }
+        }
+        ChallengeKind::ConfirmMagicLink => Ok(Challenge::ConfirmMagicLink),
+    }
+}
+
+/// `POST /api/v1/portal/open` with `{token}`: the challenge, or a fresh link by email.
 pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let body: OpenLinkRequest = read_json(req).await?;
+    let settings = settings::load(&ctx.db, &ctx.cfg)?;
     let verified = verify_signed(&ctx.cfg.keys, &body.token, ctx.now);
     let holder = match &verified {
         Ok(signed) => holder(ctx, &signed.claims)?,
@@ -91,95 +177,83 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         None => RenewalLog::default(),
     };
     let decision = open_link(verified, access, &renewals, ctx.now);
-    let (h, decision) = match (holder, decision) {
-        (_, LinkDecision::Reject(reason)) => return Err(reject(ctx, &reason)),
+    let (holder, decision) = match (holder, decision) {
+        (_, LinkDecision::Reject(reason)) => return Err(reject(&settings.practice_name, &reason)),
         (Some(h), decision) => (h, decision),
         (None, _) => return Err(AppError::code(ErrorCode::LinkInvalid)),
     };
     let now = ctx.now_secs();
     match decision {
-        LinkDecision::Challenge { .. } => {
-            ctx.db
-                .audit(now, &h.patient.id, "recipient", "link_opened", &h.recipient.id)?;
-            let attempts = ctx.db.attempts(&h.recipient.id, BIRTHDAY_FACTOR)?;
-            match BIRTHDAY_POLICY.status(&attempts, ctx.now) {
-                AttemptStatus::Locked { .. } => Err(locked_out(ctx)),
-                AttemptStatus::Open { attempts_left } => json_ok(&OpenLinkResponse::Challenge {
-                    practice_name: ctx.cfg.practice_name.clone(),
-                    challenge: Challenge::Birthday { attempts_left },
-                }),
-            }
+        LinkDecision::Challenge { claims } => {
+            ctx.db.audit(
+                now,
+                &holder.patient.id,
+                "recipient",
+                "link_opened",
+                &holder.recipient.id,
+            )?;
+            let link = LiveLink {
+                holder,
+                claims,
+                settings,
+            };
+            let challenge = challenge(ctx, &link)?;
+            json_ok(&OpenLinkResponse::Challenge {
+                practice_name: link.settings.practice_name.clone(),
+                challenge,
+            })
         }
         LinkDecision::Renew { send_email, .. } => {
+            // The new link goes to the address on file, never to whoever clicked.
+            let to = address_on_file(ctx, &holder.recipient)?
+                .ok_or_else(|| AppError::code(ErrorCode::LinkInvalid))?;
             if send_email {
                 let log = record_renewal(&renewals, ctx.now);
-                ctx.db.set_renewals(&h.recipient.id, &log.sent)?;
-                send_link(ctx, &h.patient, &h.recipient.id, &random::id()?)?;
-                ctx.db
-                    .audit(now, &h.patient.id, "system", "link_renewed", &h.recipient.id)?;
+                ctx.db.set_renewals(&holder.recipient.id, &log.sent)?;
+                let kinds = granted_kinds(ctx, &holder.recipient.id)?;
+                let from = choose_sender(&kinds, &settings.senders);
+                send_link(
+                    ctx,
+                    &settings.practice_name,
+                    &holder.patient.id,
+                    &holder.recipient.id,
+                    &to,
+                    from.as_str(),
+                )?;
+                ctx.db.audit(
+                    now,
+                    &holder.patient.id,
+                    "system",
+                    "link_renewed",
+                    &holder.recipient.id,
+                )?;
                 crate::mail::deliver_due(ctx).await?;
             }
             json_ok(&OpenLinkResponse::Renewed {
-                practice_name: ctx.cfg.practice_name.clone(),
-                masked_email: mask_email(&h.patient.email),
+                practice_name: settings.practice_name.clone(),
+                masked_email: mask_email(&to),
             })
         }
-        LinkDecision::Reject(reason) => Err(reject(ctx, &reason)),
+        LinkDecision::Reject(reason) => Err(reject(&settings.practice_name, &reason)),
     }
 }
 
-/// `POST /api/v1/portal/verify/birthday` with the link token and the three fields.
-pub async fn verify_birthday(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
-    let body: BirthdayVerifyRequest = read_json(req).await?;
-    let verified = verify_signed(&ctx.cfg.keys, &body.token, ctx.now);
-    let holder = match &verified {
-        Ok(signed) => holder(ctx, &signed.claims)?,
-        Err(_) => None,
-    };
-    let access = access_of(ctx, holder.as_ref())?;
-    // Verification needs a link that would show the challenge right now: no renewals here.
-    let decision = open_link(verified, access, &RenewalLog::default(), ctx.now);
-    let h = match (decision, holder) {
-        (LinkDecision::Challenge { .. }, Some(h)) => h,
-        (LinkDecision::Reject(reason), _) => return Err(reject(ctx, &reason)),
-        _ => return Err(AppError::code(ErrorCode::LinkInvalid)),
-    };
-    if h.recipient.kind != "patient" {
-        return Err(AppError::code(ErrorCode::LinkInvalid));
-    }
-    let attempts = ctx.db.attempts(&h.recipient.id, BIRTHDAY_FACTOR)?;
-    if let AttemptStatus::Locked { .. } = BIRTHDAY_POLICY.status(&attempts, ctx.now) {
-        return Err(locked_out(ctx));
-    }
-    // Typing mistakes (missing or impossible fields) are not guesses and cost no attempt.
-    let entered = parse_birthday(&body.day, &body.month, &body.year, ctx.now.date_naive())
-        .map_err(|fields| AppError::from(ApiError::new(ErrorCode::InvalidFields).with_fields(fields)))?;
-    let on_file = h
-        .patient
-        .date_of_birth
-        .parse()
-        .map_err(|_| AppError::internal("stored date of birth unreadable"))?;
-    let now = ctx.now_secs();
-    if !birthday_matches(entered, on_file) {
-        let next = BIRTHDAY_POLICY.after_failure(&attempts, ctx.now);
-        ctx.db.set_attempts(&h.recipient.id, BIRTHDAY_FACTOR, &next)?;
-        ctx.db
-            .audit(now, &h.patient.id, "recipient", "verification_failed", "birthday")?;
-        return match BIRTHDAY_POLICY.status(&next, ctx.now) {
-            AttemptStatus::Locked { .. } => {
-                ctx.db
-                    .audit(now, &h.patient.id, "system", "locked_out", "birthday")?;
-                Err(locked_out(ctx))
-            }
-            AttemptStatus::Open { attempts_left } => Err(ApiError::new(ErrorCode::WrongBirthday)
-                .with_attempts_left(attempts_left)
-                .into()),
-        };
-    }
+fn granted_kinds(ctx: &Ctx, recipient_id: &str) -> Result<Vec<DocumentKind>, AppError> {
     ctx.db
-        .set_attempts(&h.recipient.id, BIRTHDAY_FACTOR, &BIRTHDAY_POLICY.after_success())?;
-    // A new session on every verification; the old cookie, if any, is simply replaced.
+        .documents_for(recipient_id)?
+        .iter()
+        .map(|d| {
+            serde_json::from_value(serde_json::Value::String(d.kind.clone()))
+                .map_err(|_| AppError::internal("stored document kind invalid"))
+        })
+        .collect()
+}
+
+/// Starts a new session for a verified recipient: a fresh secret on every verification.
+fn start_session(ctx: &Ctx, link: &LiveLink, factor: &str) -> Result<Response, AppError> {
+    let h = &link.holder;
     let secret = session_secret_from_random(random::bytes::<32>()?);
+    let now = ctx.now_secs();
     ctx.db.insert_session(
         &session_key(&secret),
         &h.recipient.id,
@@ -188,15 +262,206 @@ pub async fn verify_birthday(ctx: &Ctx, req: &mut Request) -> Result<Response, A
         now,
     )?;
     ctx.db
-        .audit(now, &h.patient.id, "recipient", "verified", "birthday")?;
+        .audit(now, &h.patient.id, "recipient", "verified", factor)?;
     let max_age = u64::try_from(SESSION_ABSOLUTE.num_seconds()).unwrap_or(0);
     let mut response = json_ok(&VerifiedResponse {
-        practice_name: ctx.cfg.practice_name.clone(),
+        practice_name: link.settings.practice_name.clone(),
     })?;
     response
         .headers_mut()
         .set("set-cookie", &session_cookie(&secret, max_age))?;
     Ok(response)
+}
+
+fn wrong_challenge() -> AppError {
+    ApiError::new(ErrorCode::BadRequest)
+        .with_message("This link asks for a different check.")
+        .into()
+}
+
+/// `POST /api/v1/portal/verify/birthday` with the link token and the three fields.
+pub async fn verify_birthday(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let body: BirthdayVerifyRequest = read_json(req).await?;
+    let link = live_link(ctx, &body.token)?;
+    if link.challenge_kind() != ChallengeKind::Birthday {
+        return Err(wrong_challenge());
+    }
+    let h = &link.holder;
+    let name = &link.settings.practice_name;
+    let attempts = ctx.db.attempts(&h.recipient.id, BIRTHDAY_FACTOR)?;
+    if let AttemptStatus::Locked { .. } = BIRTHDAY_POLICY.status(&attempts, ctx.now) {
+        return Err(locked_out(name));
+    }
+    // Typing mistakes (missing or impossible fields) are not guesses and cost no attempt.
+    let entered = parse_birthday(&body.day, &body.month, &body.year, ctx.now.date_naive())
+        .map_err(|fields| {
+            AppError::from(ApiError::new(ErrorCode::InvalidFields).with_fields(fields))
+        })?;
+    let on_file = h
+        .patient
+        .date_of_birth
+        .parse()
+        .map_err(|_| AppError::internal("stored date of birth unreadable"))?;
+    let now = ctx.now_secs();
+    if !birthday_matches(entered, on_file) {
+        let next = BIRTHDAY_POLICY.after_failure(&attempts, ctx.now);
+        ctx.db
+            .set_attempts(&h.recipient.id, BIRTHDAY_FACTOR, &next)?;
+        ctx.db.audit(
+            now,
+            &h.patient.id,
+            "recipient",
+            "verification_failed",
+            "birthday",
+        )?;
+        return match BIRTHDAY_POLICY.status(&next, ctx.now) {
+            AttemptStatus::Locked { .. } => {
+                ctx.db
+                    .audit(now, &h.patient.id, "system", "locked_out", "birthday")?;
+                Err(locked_out(name))
+            }
+            AttemptStatus::Open { attempts_left } => Err(ApiError::new(ErrorCode::WrongBirthday)
+                .with_attempts_left(attempts_left)
+                .into()),
+        };
+    }
+    ctx.db.set_attempts(
+        &h.recipient.id,
+        BIRTHDAY_FACTOR,
+        &BIRTHDAY_POLICY.after_success(),
+    )?;
+    start_session(ctx, &link, "birthday")
+}
+
+/// `POST /api/v1/portal/sms/send` with `{token}`: a person pressed "Text me a code".
+pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let body: OpenLinkRequest = read_json(req).await?;
+    let link = live_link(ctx, &body.token)?;
+    if link.challenge_kind() != ChallengeKind::SmsCode {
+        return Err(wrong_challenge());
+    }
+    // Locked recipients get no more codes either.
+    let challenge = challenge(ctx, &link)?;
+    let h = &link.holder;
+    let mobile = mobile_on_file(ctx, &h.recipient)?
+        .ok_or_else(|| AppError::code(ErrorCode::NoMobileOnFile))?;
+    if let Err(wait) = may_send_code(&ctx.db.sms_sends(&h.recipient.id)?, ctx.now) {
+        return Err(ApiError::new(ErrorCode::RateLimited)
+            .with_message(format!(
+                "A code was sent recently. You can ask for another in {} seconds.",
+                wait.retry_after_seconds
+            ))
+            .into());
+    }
+    let code = code_from_random(random::bytes::<8>()?);
+    let issued = issue_code(&ctx.cfg.sms_code_key, &link.claims.link, &code, ctx.now)
+        .ok_or_else(|| AppError::internal("SMS code key too short"))?;
+    let now = ctx.now_secs();
+    // Record before sending: a send that fails still counts against the limits.
+    ctx.db.set_sms_code(
+        issued.link.as_str(),
+        &h.recipient.id,
+        &issued.code_hash,
+        now,
+    )?;
+    ctx.db.add_sms_send(&h.recipient.id, now)?;
+    let text = sms::code_text(&link.settings.practice_name, code.expose());
+    match sms::send(ctx, &h.patient.id, &mobile, &text).await? {
+        Ok(()) => {
+            ctx.db
+                .audit(now, &h.patient.id, "system", "sms_sent", &h.recipient.id)?;
+        }
+        Err(failure) => {
+            let reason = match failure {
+                sms::SmsFailure::NotConfigured => "no SMS provider configured".to_owned(),
+                sms::SmsFailure::Provider(reason) => reason,
+            };
+            ctx.db
+                .audit(now, &h.patient.id, "system", "sms_failed", &reason)?;
+            return Err(AppError::code(ErrorCode::SmsUnavailable));
+        }
+    }
+    let masked_mobile = match challenge {
+        Challenge::SmsCode { masked_mobile, .. } => masked_mobile,
+        _ => mask_mobile(&mobile),
+    };
+    json_ok(&SmsSent {
+        masked_mobile,
+        retry_after_seconds: u64::try_from(SEND_MIN_INTERVAL.num_seconds()).unwrap_or(60),
+    })
+}
+
+/// `POST /api/v1/portal/verify/sms` with `{token, code}`.
+pub async fn verify_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let body: SmsVerifyRequest = read_json(req).await?;
+    let link = live_link(ctx, &body.token)?;
+    if link.challenge_kind() != ChallengeKind::SmsCode {
+        return Err(wrong_challenge());
+    }
+    let h = &link.holder;
+    let attempts = ctx.db.attempts(&h.recipient.id, SMS_FACTOR)?;
+    let stored = ctx.db.sms_code(&h.recipient.id)?;
+    let challenge = stored.as_ref().and_then(|row| {
+        Some(SmsChallenge {
+            code_hash: row.code_hash.clone(),
+            link: LinkId::try_from(row.link_id.clone()).ok()?,
+            issued_at: sealpost_shared::time::from_unix_seconds(row.issued_at),
+            used: row.used != 0,
+        })
+    });
+    let check = check_code(
+        challenge.as_ref(),
+        &body.code,
+        &link.claims.link,
+        &ctx.cfg.sms_code_key,
+        &attempts,
+        ctx.now,
+    );
+    let next = attempts_after(&check, &attempts, ctx.now);
+    ctx.db.set_attempts(&h.recipient.id, SMS_FACTOR, &next)?;
+    let now = ctx.now_secs();
+    let name = &link.settings.practice_name;
+    match check {
+        SmsCheck::Accepted => {
+            ctx.db.use_sms_code(&h.recipient.id)?;
+            start_session(ctx, &link, "sms_code")
+        }
+        SmsCheck::Wrong { attempts_left } => {
+            ctx.db.audit(
+                now,
+                &h.patient.id,
+                "recipient",
+                "verification_failed",
+                "sms_code",
+            )?;
+            if attempts_left == 0 {
+                ctx.db
+                    .audit(now, &h.patient.id, "system", "locked_out", "sms_code")?;
+                return Err(locked_out(name));
+            }
+            Err(ApiError::new(ErrorCode::WrongCode)
+                .with_attempts_left(attempts_left)
+                .into())
+        }
+        SmsCheck::Locked { .. } => Err(locked_out(name)),
+        SmsCheck::Expired | SmsCheck::AlreadyUsed => Err(AppError::code(ErrorCode::CodeExpired)),
+        SmsCheck::NoCode | SmsCheck::WrongLink => Err(AppError::code(ErrorCode::NoCodeRequested)),
+        SmsCheck::Malformed => Err(ApiError::new(ErrorCode::InvalidFields)
+            .with_message("Enter the 6 digits from the text message.")
+            .into()),
+        SmsCheck::BadKey => Err(AppError::internal("SMS code key too short")),
+    }
+}
+
+/// `POST /api/v1/portal/verify/magic-link` with `{token}`: a person pressed the button on the
+/// confirmation page (contacts, when the practice chose the magic link alone).
+pub async fn confirm_magic_link(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let body: OpenLinkRequest = read_json(req).await?;
+    let link = live_link(ctx, &body.token)?;
+    if link.challenge_kind() != ChallengeKind::ConfirmMagicLink {
+        return Err(wrong_challenge());
+    }
+    start_session(ctx, &link, "magic_link")
 }
 
 /// The live session of this request, or the reason there is none.

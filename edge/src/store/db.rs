@@ -30,7 +30,25 @@ pub struct RecipientRow {
     pub id: String,
     pub patient_id: String,
     pub kind: String,
+    pub contact_scope: Option<String>,
+    pub contact_id: Option<String>,
+    pub revoked: i64,
 }
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ContactRow {
+    pub id: String,
+    pub scope: String,
+    pub patient_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub relation: Option<String>,
+    pub emergency: i64,
+}
+
+const RECIPIENT_COLUMNS: &str = "id, patient_id, kind, contact_scope, contact_id, revoked";
+const CONTACT_COLUMNS: &str = "id, scope, patient_id, name, email, mobile, relation, emergency";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DocumentRow {
@@ -73,6 +91,14 @@ pub struct AuditRow {
     pub actor: String,
     pub event: String,
     pub detail: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmsCodeRow {
+    pub link_id: String,
+    pub code_hash: String,
+    pub issued_at: i64,
+    pub used: i64,
 }
 
 #[derive(Deserialize)]
@@ -194,15 +220,166 @@ impl Db {
 
     pub fn patient_recipient(&self, patient_id: &str) -> Result<Option<RecipientRow>, AppError> {
         self.first(
-            "SELECT id, patient_id, kind FROM recipients WHERE patient_id = ? AND kind = 'patient'",
+            &format!(
+                "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE patient_id = ? AND kind = 'patient'"
+            ),
             vec![s(patient_id)],
         )
     }
 
     pub fn recipient(&self, id: &str) -> Result<Option<RecipientRow>, AppError> {
         self.first(
-            "SELECT id, patient_id, kind FROM recipients WHERE id = ?",
+            &format!("SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE id = ?"),
             vec![s(id)],
+        )
+    }
+
+    /// The recipient entry of a contact for a patient, created on first use.
+    pub fn contact_recipient(
+        &self,
+        patient_id: &str,
+        scope: &str,
+        contact_id: &str,
+        new_id: &str,
+        now: i64,
+    ) -> Result<Option<RecipientRow>, AppError> {
+        self.run(
+            "INSERT INTO recipients (id, patient_id, kind, contact_scope, contact_id, created_at)
+             SELECT ?, ?, 'contact', ?, ?, ?
+             WHERE NOT EXISTS (SELECT 1 FROM recipients WHERE patient_id = ? AND kind = 'contact'
+                               AND contact_scope = ? AND contact_id = ?)",
+            vec![
+                s(new_id),
+                s(patient_id),
+                s(scope),
+                s(contact_id),
+                i(now),
+                s(patient_id),
+                s(scope),
+                s(contact_id),
+            ],
+        )?;
+        self.first(
+            &format!(
+                "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE patient_id = ? AND kind = 'contact'
+                 AND contact_scope = ? AND contact_id = ?"
+            ),
+            vec![s(patient_id), s(scope), s(contact_id)],
+        )
+    }
+
+    /// Revokes one recipient: their links stop working and their sessions end now.
+    pub fn revoke_recipient(&self, recipient_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE recipients SET revoked = 1 WHERE id = ?",
+            vec![s(recipient_id)],
+        )?;
+        self.run(
+            "DELETE FROM sessions WHERE recipient_id = ?",
+            vec![s(recipient_id)],
+        )
+    }
+
+    pub fn restore_recipient(&self, recipient_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE recipients SET revoked = 0 WHERE id = ?",
+            vec![s(recipient_id)],
+        )
+    }
+
+    /// Unshare: every link and session of the patient stops working on the next request. The
+    /// epoch bump makes any session that escaped the delete useless too.
+    pub fn revoke_patient(&self, patient_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE patients SET revoked = 1, access_epoch = access_epoch + 1 WHERE id = ?",
+            vec![s(patient_id)],
+        )?;
+        self.run(
+            "DELETE FROM sessions WHERE patient_id = ?",
+            vec![s(patient_id)],
+        )
+    }
+
+    // ------------------------------------------------------------ contacts
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsert_contact(
+        &self,
+        scope: &str,
+        patient_id: &str,
+        id: &str,
+        name: &str,
+        email: Option<&str>,
+        mobile: Option<&str>,
+        relation: Option<&str>,
+        emergency: bool,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let opt = |v: Option<&str>| v.map(s).unwrap_or(SqlStorageValue::Null);
+        self.run(
+            "INSERT INTO contacts (id, scope, patient_id, name, email, mobile, relation, emergency,
+                 created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (scope, patient_id, id) DO UPDATE SET name = excluded.name,
+                 email = excluded.email, mobile = excluded.mobile, relation = excluded.relation,
+                 emergency = excluded.emergency, updated_at = excluded.updated_at",
+            vec![
+                s(id),
+                s(scope),
+                s(patient_id),
+                s(name),
+                opt(email),
+                opt(mobile),
+                opt(relation),
+                i(i64::from(emergency)),
+                i(now),
+                i(now),
+            ],
+        )
+    }
+
+    /// The contacts of one scope: a patient's relationships, or (with `patient_id` = "")
+    /// the practice's contacts.
+    pub fn contacts(&self, scope: &str, patient_id: &str) -> Result<Vec<ContactRow>, AppError> {
+        self.rows(
+            &format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ? ORDER BY name"
+            ),
+            vec![s(scope), s(patient_id)],
+        )
+    }
+
+    pub fn contact(
+        &self,
+        scope: &str,
+        patient_id: &str,
+        id: &str,
+    ) -> Result<Option<ContactRow>, AppError> {
+        self.first(
+            &format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ? AND id = ?"
+            ),
+            vec![s(scope), s(patient_id), s(id)],
+        )
+    }
+
+    // ------------------------------------------------------------ settings
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, AppError> {
+        #[derive(Deserialize)]
+        struct V {
+            value: String,
+        }
+        Ok(self
+            .first::<V>("SELECT value FROM meta WHERE key = ?", vec![s(key)])?
+            .map(|v| v.value))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO meta (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            vec![s(key), s(value)],
         )
     }
 
@@ -294,20 +471,46 @@ impl Db {
         )
     }
 
+    /// Grants a document to a recipient; `sections` (JSON) limits a consultation note to the
+    /// sections named, `None` grants the whole document.
     pub fn grant(
         &self,
         recipient_id: &str,
         document_id: &str,
         share_id: &str,
+        sections: Option<&str>,
         now: i64,
     ) -> Result<(), AppError> {
         self.run(
-            "INSERT INTO grants (recipient_id, document_id, share_id, granted_at)
-             VALUES (?, ?, ?, ?)
+            "INSERT INTO grants (recipient_id, document_id, share_id, granted_at, sections)
+             VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (recipient_id, document_id) DO UPDATE SET share_id = excluded.share_id,
-                 granted_at = excluded.granted_at",
-            vec![s(recipient_id), s(document_id), s(share_id), i(now)],
+                 granted_at = excluded.granted_at, sections = excluded.sections",
+            vec![
+                s(recipient_id),
+                s(document_id),
+                s(share_id),
+                i(now),
+                sections.map(s).unwrap_or(SqlStorageValue::Null),
+            ],
         )
+    }
+
+    /// Withdraws a document from every share (sharing it again grants it anew).
+    pub fn withdraw_document(&self, document_id: &str) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM grants WHERE document_id = ?",
+            vec![s(document_id)],
+        )
+    }
+
+    /// Deletes a document: it disappears from every share at once.
+    pub fn delete_document(&self, document_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE documents SET deleted = 1 WHERE id = ?",
+            vec![s(document_id)],
+        )?;
+        self.withdraw_document(document_id)
     }
 
     pub fn insert_link(&self, id: &str, recipient_id: &str, now: i64) -> Result<(), AppError> {
@@ -381,6 +584,65 @@ impl Db {
                     .map(|t| i(t.timestamp()))
                     .unwrap_or(SqlStorageValue::Null),
             ],
+        )
+    }
+
+    // ------------------------------------------------------------ SMS codes
+
+    /// The newest code asked for by this recipient (on any of their links).
+    pub fn sms_code(&self, recipient_id: &str) -> Result<Option<SmsCodeRow>, AppError> {
+        self.first(
+            "SELECT link_id, code_hash, issued_at, used FROM sms_codes
+             WHERE recipient_id = ? ORDER BY issued_at DESC, rowid DESC LIMIT 1",
+            vec![s(recipient_id)],
+        )
+    }
+
+    /// Stores a new code's keyed hash. Earlier codes of the recipient stop counting.
+    pub fn set_sms_code(
+        &self,
+        link_id: &str,
+        recipient_id: &str,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM sms_codes WHERE recipient_id = ?",
+            vec![s(recipient_id)],
+        )?;
+        self.run(
+            "INSERT INTO sms_codes (link_id, recipient_id, code_hash, issued_at) VALUES (?, ?, ?, ?)",
+            vec![s(link_id), s(recipient_id), s(code_hash), i(now)],
+        )
+    }
+
+    pub fn use_sms_code(&self, recipient_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE sms_codes SET used = 1 WHERE recipient_id = ?",
+            vec![s(recipient_id)],
+        )
+    }
+
+    pub fn sms_sends(&self, recipient_id: &str) -> Result<Vec<Now>, AppError> {
+        Ok(self
+            .rows::<At>(
+                "SELECT sent_at FROM sms_sends WHERE recipient_id = ? ORDER BY sent_at",
+                vec![s(recipient_id)],
+            )?
+            .into_iter()
+            .map(|r| from_unix_seconds(r.sent_at))
+            .collect())
+    }
+
+    pub fn add_sms_send(&self, recipient_id: &str, now: i64) -> Result<(), AppError> {
+        // Only the last day matters to any limit; older rows are dropped as we go.
+        self.run(
+            "DELETE FROM sms_sends WHERE recipient_id = ? AND sent_at < ?",
+            vec![s(recipient_id), i(now - 86_400)],
+        )?;
+        self.run(
+            "INSERT INTO sms_sends (recipient_id, sent_at) VALUES (?, ?)",
+            vec![s(recipient_id), i(now)],
         )
     }
 
@@ -482,12 +744,7 @@ impl Db {
         self.run(q, vec![s(status), s(id)])
     }
 
-    pub fn mail_failed(
-        &self,
-        id: &str,
-        error: &str,
-        next_attempt_at: i64,
-    ) -> Result<(), AppError> {
+    pub fn mail_failed(&self, id: &str, error: &str, next_attempt_at: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE mail_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
              WHERE id = ?",

@@ -104,6 +104,38 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
     ",
+    // 2: contacts, per-recipient revocation, selected consultation sections, SMS codes.
+    "
+    CREATE TABLE contacts (
+        id TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('relationship', 'practice')),
+        -- The patient of a relationship; '' for practice contacts.
+        patient_id TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL,
+        email TEXT,
+        mobile TEXT,
+        relation TEXT,
+        emergency INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, patient_id, id)
+    );
+    ALTER TABLE recipients ADD COLUMN contact_scope TEXT;
+    ALTER TABLE recipients ADD COLUMN contact_id TEXT;
+    ALTER TABLE recipients ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX recipients_one_contact
+        ON recipients(patient_id, contact_scope, contact_id) WHERE kind = 'contact';
+    ALTER TABLE grants ADD COLUMN sections TEXT;
+    ALTER TABLE documents ADD COLUMN sections TEXT;
+    CREATE TABLE sms_codes (
+        link_id TEXT PRIMARY KEY,
+        recipient_id TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sms_sends (recipient_id TEXT NOT NULL, sent_at INTEGER NOT NULL);
+    ",
 ];
 
 #[derive(serde::Deserialize)]
@@ -118,14 +150,13 @@ struct Value {
 
 /// Runs the migrations that have not run yet. Idempotent and cheap when up to date.
 pub fn migrate(sql: &SqlStorage) -> Result<(), AppError> {
-    let has_meta = sql
-        .exec(
+    let has_meta =
+        sql.exec(
             "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
             None,
         )?
         .one::<Count>()?
-        .n
-        > 0;
+        .n > 0;
     let done: usize = if has_meta {
         sql.exec("SELECT value FROM meta WHERE key = 'schema_version'", None)?
             .to_array::<Value>()?
