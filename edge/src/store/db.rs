@@ -165,6 +165,7 @@ impl Db {
     // ------------------------------------------------------------ patients
 
     /// Creates or updates a patient, and the patient's own recipient entry.
+    #[allow(clippy::too_many_arguments)]
     pub fn upsert_patient(
         &self,
         id: &str,
