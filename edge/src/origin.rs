@@ -2,7 +2,8 @@
 //! the portal API, streamed in both directions, never buffered whole (128 MB isolates).
 
 use sealpost_shared::error::ErrorCode;
-use worker::{Bucket, Env, Headers, Response, ResponseBody};
+use sealpost_shared::range::{parse_range, ByteRange};
+use worker::{Bucket, Env, Headers, Range, Response, ResponseBody};
 
 use crate::http::{AppError, DOCUMENT_CSP};
 use crate::store::db::DocumentRow;
@@ -61,18 +62,40 @@ fn file_name(doc: &DocumentRow) -> String {
     format!("{stem}.{ext}")
 }
 
-/// Streams a document from R2 with safe headers. `head_only` answers HEAD without a body.
+/// Streams a document from R2 with safe headers. `head_only` answers HEAD without a body;
+/// `range` is the request's `Range` header (one byte range is served as 206).
 pub async fn stream_document(
     env: &Env,
     doc: &DocumentRow,
     disposition: Disposition,
     head_only: bool,
+    range: Option<&str>,
 ) -> Result<Response, AppError> {
     let bucket = bucket(env)?;
+    let size = u64::try_from(doc.size).unwrap_or(0);
+    let wanted = parse_range(range, size);
+    if wanted == ByteRange::Unsatisfiable {
+        let mut response = AppError::code(ErrorCode::RangeNotSatisfiable).into_response();
+        if let Some(value) = wanted.content_range(size) {
+            response.headers_mut().set("content-range", &value)?;
+        }
+        return Ok(response);
+    }
     let object = if head_only {
         bucket.head(doc.storage_key.clone()).await
     } else {
-        bucket.get(doc.storage_key.clone()).execute().await
+        let get = bucket.get(doc.storage_key.clone());
+        match wanted {
+            ByteRange::Partial { start, end } => {
+                get.range(Range::OffsetWithLength {
+                    offset: start,
+                    length: end - start + 1,
+                })
+                .execute()
+                .await
+            }
+            _ => get.execute().await,
+        }
     }
     .map_err(|e| {
         worker::console_error!("origin read failed: {e}");
@@ -99,7 +122,17 @@ pub async fn stream_document(
         "content-disposition",
         &format!("{kind}; filename=\"{}\"", file_name(doc)),
     )?;
-    headers.set("content-length", &object.size().to_string())?;
+    headers.set("accept-ranges", "bytes")?;
+    let (status, length) = match wanted {
+        ByteRange::Partial { start, end } if !head_only => {
+            if let Some(value) = wanted.content_range(object.size()) {
+                headers.set("content-range", &value)?;
+            }
+            (206, end - start + 1)
+        }
+        _ => (200, object.size()),
+    };
+    headers.set("content-length", &length.to_string())?;
     headers.set("cache-control", "no-store, private")?;
     headers.set("x-content-type-options", "nosniff")?;
     // PDF viewers refuse to run under a CSP sandbox, and PDFs are only shown top-level
@@ -120,5 +153,7 @@ pub async fn stream_document(
             .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
             .response_body()?
     };
-    Ok(Response::from_body(body)?.with_headers(headers))
+    Ok(Response::from_body(body)?
+        .with_status(status)
+        .with_headers(headers))
 }

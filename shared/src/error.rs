@@ -43,6 +43,8 @@ pub enum ErrorCode {
     Conflict,
     /// Too many requests; try again later.
     RateLimited,
+    /// The requested byte range lies outside the document.
+    RangeNotSatisfiable,
     /// The document store did not answer correctly.
     OriginUnavailable,
     /// A route that only exists in local development was asked for in production.
@@ -68,6 +70,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
             Self::LockedOut | Self::RateLimited => 429,
+            Self::RangeNotSatisfiable => 416,
             Self::OriginUnavailable => 502,
             Self::Internal => 500,
         }
@@ -99,6 +102,7 @@ impl ErrorCode {
             Self::SharingDisabled => "Sharing is switched off for this practice.",
             Self::Conflict => "This conflicts with the current state.",
             Self::RateLimited => "Too many requests. Please wait a moment and try again.",
+            Self::RangeNotSatisfiable => "The requested range lies outside the document.",
             Self::OriginUnavailable => "The document could not be fetched. Please try again.",
             Self::DevOnly => "This page exists only in local development.",
             Self::MethodNotAllowed => "This method is not allowed here.",

@@ -13,6 +13,7 @@ mod hex;
 pub mod ids;
 pub mod link_policy;
 pub mod lockout;
+pub mod range;
 pub mod recipients;
 pub mod secret;
 pub mod sender;

@@ -167,6 +167,25 @@ test("a right date of birth gives a session cookie and the documents stream inta
     assert.equal(res.headers.get("content-type"), d.contentType);
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), d.bytes);
   }
+  const scan = docs.find((d) => d.id === "demo-scan");
+  const part = await fetch(`${app.base}/api/v1/portal/documents/demo-scan/content`, {
+    headers: { cookie, range: "bytes=100-1099" },
+  });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get("content-range"), `bytes 100-1099/${scan.bytes.length}`);
+  assert.deepEqual(Buffer.from(await part.arrayBuffer()), scan.bytes.subarray(100, 1100));
+  const tail = await fetch(`${app.base}/api/v1/portal/documents/demo-scan/content`, {
+    headers: { cookie, range: "bytes=-10" },
+  });
+  assert.deepEqual(Buffer.from(await tail.arrayBuffer()), scan.bytes.subarray(scan.bytes.length - 10));
+  const outside = await fetch(`${app.base}/api/v1/portal/documents/demo-scan/content`, {
+    headers: { cookie, range: `bytes=${scan.bytes.length}-` },
+  });
+  assert.equal(outside.status, 416);
+  assert.equal(outside.headers.get("content-range"), `bytes */${scan.bytes.length}`);
+  const head = await fetch(`${app.base}/api/v1/portal/documents/demo-scan/content`, { method: "HEAD", headers: { cookie } });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("content-length"), String(scan.bytes.length));
   const other = await fetch(`${app.base}/api/v1/portal/documents/lock-doc/content`, { headers: { cookie } });
   assert.equal(other.status, 404, "another patient's document is invisible");
   const out = await portalPost(app.base, "/sign-out", {}, cookie);

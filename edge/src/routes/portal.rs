@@ -557,7 +557,8 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
         ctx.db
             .audit(ctx.now_secs(), &row.patient_id, "recipient", event, &doc.id)?;
     }
-    origin::stream_document(&ctx.env, &doc, disposition, head_only).await
+    let range = req.headers().get("range")?;
+    origin::stream_document(&ctx.env, &doc, disposition, head_only, range.as_deref()).await
 }
 
 /// `POST /api/v1/portal/sign-out`: ends the session and clears the cookie.
