@@ -12,10 +12,10 @@ use crate::http::AppError;
 use crate::store::db::{MailJobRow, NewMail};
 use crate::store::Ctx;
 
-/// Backoff after the n-th failure: 30 s, 1, 2, 4 … minutes, capped at an hour.
+/// Backoff after the n-th failure: 10 s, 20 s, 40 s … capped at an hour.
 fn backoff_seconds(attempts: i64) -> i64 {
-    let exp = u32::try_from(attempts.clamp(0, 7)).unwrap_or(7);
-    (30_i64 * 2_i64.pow(exp)).min(3600)
+    let exp = u32::try_from(attempts.clamp(0, 9)).unwrap_or(9);
+    (10_i64 * 2_i64.pow(exp)).min(3600)
 }
 
 /// Queues one email. Delivery happens in [`deliver_due`].

@@ -43,6 +43,8 @@ pub async fn send(
         ctx.db.insert_mail(
             &NewMail {
                 id: &id,
+                share_id: None,
+                recipient_label: "sms",
                 patient_id,
                 to,
                 from_email: "sms",

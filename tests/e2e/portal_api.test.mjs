@@ -194,20 +194,36 @@ test("a right date of birth gives a session cookie and the documents stream inta
   assert.equal(after.status, 401, "signed out sessions are gone");
 });
 
-test("the provider being down loses no share", async () => {
+test("the provider being down loses no share: the email is retried and the history shows it", async () => {
   mail.setMode("down");
+  const before = mail.messages.length;
+  let shareId;
   try {
-    const before = mail.messages.length;
     const r = await app.clinic.share({
       patient_id: demoPatient.id, document_ids: ["demo-letter"], method: "secure_link", staff: "Dr Test",
     });
     assert.equal(r.status, 201);
     assert.equal(r.json.emails_sent, 0);
+    assert.equal(r.json.emails_queued, 1);
+    shareId = r.json.share_id;
     assert.equal(mail.messages.length, before);
     const events = (await app.clinic.history(demoPatient.id)).json.map((e) => e.event);
     assert.equal(events.at(-1), "email_failed");
-    assert.ok(events.includes("shared"));
+    const shares = (await app.clinic.call("GET", `/api/v1/clinic/patients/${demoPatient.id}/shares`)).json;
+    const pending = shares.find((s) => s.id === shareId);
+    assert.deepEqual(pending.documents, ["demo-letter"]);
+    assert.equal(pending.staff, "Dr Test");
+    assert.equal(pending.method, "secure_link");
+    assert.equal(pending.deliveries[0].status, "pending");
+    assert.equal(pending.deliveries[0].recipient_label, "patient");
+    assert.match(pending.deliveries[0].last_error, /500/);
   } finally {
     mail.setMode("up");
   }
+  // The Durable Object alarm retries after 10 s.
+  const deadline = Date.now() + 30_000;
+  while (mail.messages.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  assert.equal(mail.messages.length, before + 1, "the email went out once the provider was back");
+  const shares = (await app.clinic.call("GET", `/api/v1/clinic/patients/${demoPatient.id}/shares`)).json;
+  assert.equal(shares.find((s) => s.id === shareId).deliveries[0].status, "sent");
 });

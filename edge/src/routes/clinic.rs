@@ -269,6 +269,9 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
             .audit(now, &patient.id, staff, "access_restored", "shared again")?;
     }
     let docs: Vec<&str> = body.document_ids.iter().map(DocumentId::as_str).collect();
+    for id in &docs {
+        ctx.db.add_share_document(&share_id, id)?;
+    }
     for recipient in &resolved {
         let row = recipient_row(ctx, &patient.id, &recipient.reference)?;
         if row.revoked != 0 {
@@ -298,11 +301,15 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         )?;
         send_link(
             ctx,
-            &settings.practice_name,
-            &patient.id,
-            &row.id,
-            recipient.email.as_str(),
-            sender.as_str(),
+            &LinkMail {
+                practice_name: &settings.practice_name,
+                patient_id: &patient.id,
+                recipient_id: &row.id,
+                to: recipient.email.as_str(),
+                from: sender.as_str(),
+                share_id: Some(&share_id),
+                label: &describe(&recipient.reference),
+            },
         )?;
     }
     let sent = mail::deliver_due(ctx).await?;
@@ -372,15 +379,21 @@ fn recipient_row(
         .ok_or_else(|| AppError::internal("contact recipient not created"))
 }
 
-/// Issues a new link for `recipient_id` and queues the email to `to`, the address on file.
-pub fn send_link(
-    ctx: &Ctx,
-    practice_name: &str,
-    patient_id: &str,
-    recipient_id: &str,
-    to: &str,
-    from: &str,
-) -> Result<(), AppError> {
+/// One link email: who it is for and from, and which share it delivers.
+pub struct LinkMail<'a> {
+    pub practice_name: &'a str,
+    pub patient_id: &'a str,
+    pub recipient_id: &'a str,
+    /// The address on file.
+    pub to: &'a str,
+    pub from: &'a str,
+    pub share_id: Option<&'a str>,
+    pub label: &'a str,
+}
+
+/// Issues a new link for the recipient and queues the email to the address on file.
+pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
+    let (practice_name, patient_id, recipient_id) = (m.practice_name, m.patient_id, m.recipient_id);
     let link_id = random::id()?;
     let claims = LinkClaims {
         recipient: RecipientId::try_from(recipient_id.to_owned())
@@ -398,9 +411,11 @@ pub fn send_link(
         ctx,
         &NewMail {
             id: &random::id()?,
+            share_id: m.share_id,
+            recipient_label: m.label,
             patient_id,
-            to,
-            from_email: from,
+            to: m.to,
+            from_email: m.from,
             from_name: practice_name,
             subject: &subject,
             body: &text,
@@ -610,6 +625,16 @@ pub async fn delete_document(
         .await
         .map_err(|e| AppError::internal(format!("R2 delete failed: {e}")))?;
     json_ok(&serde_json::json!({ "deleted": doc.id }))
+}
+
+/// `GET /api/v1/clinic/patients/{id}/shares`: the sharing history, newest first: how, who
+/// (staff and each recipient), when, which documents, and each email's delivery status.
+pub fn shares(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
+    let id = patient_id(raw_id)?;
+    if ctx.db.patient(id.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    json_ok(&ctx.db.share_history(id.as_str())?)
 }
 
 /// `GET /api/v1/clinic/patients/{id}/history`: the patient's audit, oldest first.

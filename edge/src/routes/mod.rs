@@ -49,6 +49,10 @@ pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
             clinic::authorize(ctx, &req)?;
             clinic::history(ctx, id)
         }
+        (Method::Get, ["api", "v1", "clinic", "patients", id, "shares"]) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::shares(ctx, id)
+        }
         (Method::Get, ["api", "v1", "clinic", "settings"]) => {
             clinic::authorize(ctx, &req)?;
             clinic::get_settings(ctx)
@@ -93,6 +97,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "clinic", "patients", _, "documents", _]
             | ["api", "v1", "clinic", "shares"]
             | ["api", "v1", "clinic", "patients", _, "history"]
+            | ["api", "v1", "clinic", "patients", _, "shares"]
             | ["api", "v1", "clinic", "patients", _, "relationships", _]
             | ["api", "v1", "clinic", "patients", _, "unshare"]
             | ["api", "v1", "clinic", "contacts", _]

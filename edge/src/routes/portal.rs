@@ -33,7 +33,7 @@ use worker::{Method, Request, Response};
 use crate::http::{json_ok, read_json, AppError};
 use crate::origin::{self, Disposition};
 use crate::random;
-use crate::routes::clinic::{address_on_file, mobile_on_file, send_link};
+use crate::routes::clinic::{address_on_file, mobile_on_file, send_link, LinkMail};
 use crate::settings;
 use crate::sms;
 use crate::store::db::{PatientRow, RecipientRow, SessionRow};
@@ -214,11 +214,15 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
                 let from = choose_sender(&kinds, &settings.senders);
                 send_link(
                     ctx,
-                    &settings.practice_name,
-                    &holder.patient.id,
-                    &holder.recipient.id,
-                    &to,
-                    from.as_str(),
+                    &LinkMail {
+                        practice_name: &settings.practice_name,
+                        patient_id: &holder.patient.id,
+                        recipient_id: &holder.recipient.id,
+                        to: &to,
+                        from: from.as_str(),
+                        share_id: None,
+                        label: "renewal",
+                    },
                 )?;
                 ctx.db.audit(
                     now,

@@ -101,6 +101,32 @@ pub struct SmsCodeRow {
     pub used: i64,
 }
 
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ShareRow {
+    pub id: String,
+    pub staff: String,
+    pub method: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DeliveryRow {
+    pub recipient_label: Option<String>,
+    pub to_email: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// One share with what it carried and how each email fared.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareHistoryRow {
+    #[serde(flatten)]
+    pub share: ShareRow,
+    pub documents: Vec<String>,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
 #[derive(Deserialize)]
 struct AttemptRow {
     failures: i64,
@@ -116,6 +142,10 @@ struct At {
 /// A new mail job: what to send, to whom, from whom.
 pub struct NewMail<'a> {
     pub id: &'a str,
+    /// The share this email delivers (none for renewals and SMS).
+    pub share_id: Option<&'a str>,
+    /// Who it is for, as the history shows it ("patient", "relationship ann").
+    pub recipient_label: &'a str,
     pub patient_id: &'a str,
     pub to: &'a str,
     pub from_email: &'a str,
@@ -514,6 +544,48 @@ impl Db {
         self.withdraw_document(document_id)
     }
 
+    pub fn add_share_document(&self, share_id: &str, document_id: &str) -> Result<(), AppError> {
+        self.run(
+            "INSERT OR IGNORE INTO share_documents (share_id, document_id) VALUES (?, ?)",
+            vec![s(share_id), s(document_id)],
+        )
+    }
+
+    /// The patient's shares, newest first, each with its documents and email deliveries.
+    pub fn share_history(&self, patient_id: &str) -> Result<Vec<ShareHistoryRow>, AppError> {
+        let shares: Vec<ShareRow> = self.rows(
+            "SELECT id, staff, method, created_at FROM shares WHERE patient_id = ?
+             ORDER BY created_at DESC, rowid DESC",
+            vec![s(patient_id)],
+        )?;
+        let mut out = Vec::with_capacity(shares.len());
+        for share in shares {
+            #[derive(Deserialize)]
+            struct Doc {
+                document_id: String,
+            }
+            let documents = self
+                .rows::<Doc>(
+                    "SELECT document_id FROM share_documents WHERE share_id = ? ORDER BY document_id",
+                    vec![s(&share.id)],
+                )?
+                .into_iter()
+                .map(|d| d.document_id)
+                .collect();
+            let deliveries = self.rows(
+                "SELECT recipient_label, to_email, status, attempts, last_error FROM mail_jobs
+                 WHERE share_id = ? ORDER BY rowid",
+                vec![s(&share.id)],
+            )?;
+            out.push(ShareHistoryRow {
+                share,
+                documents,
+                deliveries,
+            });
+        }
+        Ok(out)
+    }
+
     pub fn insert_link(&self, id: &str, recipient_id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "INSERT INTO links (id, recipient_id, issued_at) VALUES (?, ?, ?)",
@@ -695,8 +767,8 @@ impl Db {
     pub fn insert_mail(&self, mail: &NewMail<'_>, now: i64) -> Result<(), AppError> {
         self.run(
             "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject, body,
-                 status, next_attempt_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                 status, next_attempt_at, created_at, share_id, recipient_label)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
             vec![
                 s(mail.id),
                 s(mail.patient_id),
@@ -707,6 +779,8 @@ impl Db {
                 s(mail.body),
                 i(now),
                 i(now),
+                mail.share_id.map(s).unwrap_or(SqlStorageValue::Null),
+                s(mail.recipient_label),
             ],
         )
     }

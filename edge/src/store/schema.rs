@@ -136,6 +136,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE sms_sends (recipient_id TEXT NOT NULL, sent_at INTEGER NOT NULL);
     ",
+    // 3: sharing history: which documents each share carried, and each email's share.
+    "
+    CREATE TABLE share_documents (
+        share_id TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        PRIMARY KEY (share_id, document_id)
+    );
+    ALTER TABLE mail_jobs ADD COLUMN share_id TEXT;
+    ALTER TABLE mail_jobs ADD COLUMN recipient_label TEXT;
+    ",
 ];
 
 #[derive(serde::Deserialize)]
