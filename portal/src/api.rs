@@ -9,8 +9,8 @@ use serde::Serialize;
 use web_sys::RequestCache;
 
 use sealpost_shared::wire::{
-    ApiError, BirthdayVerifyRequest, DocumentList, OpenLinkRequest, OpenLinkResponse,
-    VerifiedResponse,
+    ApiError, BirthdayVerifyRequest, DocumentList, OpenLinkRequest, OpenLinkResponse, SmsSent,
+    SmsVerifyRequest, VerifiedResponse,
 };
 
 /// Why a call did not give the expected answer.
@@ -25,6 +25,9 @@ pub enum ApiFailure {
 
 pub const OPEN: &str = "/api/v1/portal/open";
 pub const VERIFY_BIRTHDAY: &str = "/api/v1/portal/verify/birthday";
+pub const SEND_CODE: &str = "/api/v1/portal/sms/send";
+pub const VERIFY_CODE: &str = "/api/v1/portal/verify/sms";
+pub const CONFIRM_MAGIC_LINK: &str = "/api/v1/portal/verify/magic-link";
 pub const DOCUMENTS: &str = "/api/v1/portal/documents";
 pub const SIGN_OUT: &str = "/api/v1/portal/sign-out";
 
@@ -59,15 +62,33 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result
 
 /// `POST /api/v1/portal/open` with the token from the link.
 pub async fn open_link(token: &str) -> Result<OpenLinkResponse, ApiFailure> {
-    let body = OpenLinkRequest {
-        token: token.to_owned(),
-    };
-    post(OPEN, &body).await
+    post(OPEN, &token_body(token)).await
 }
 
 /// `POST /api/v1/portal/verify/birthday`; on success the answer sets the session cookie.
 pub async fn verify_birthday(body: &BirthdayVerifyRequest) -> Result<VerifiedResponse, ApiFailure> {
     post(VERIFY_BIRTHDAY, body).await
+}
+
+fn token_body(token: &str) -> OpenLinkRequest {
+    OpenLinkRequest {
+        token: token.to_owned(),
+    }
+}
+
+/// `POST /api/v1/portal/sms/send`: a person pressed "Text me a code" (or "Send a new code").
+pub async fn send_code(token: &str) -> Result<SmsSent, ApiFailure> {
+    post(SEND_CODE, &token_body(token)).await
+}
+
+/// `POST /api/v1/portal/verify/sms`; on success the answer sets the session cookie.
+pub async fn verify_code(body: &SmsVerifyRequest) -> Result<VerifiedResponse, ApiFailure> {
+    post(VERIFY_CODE, body).await
+}
+
+/// `POST /api/v1/portal/verify/magic-link`: a person pressed "Show my documents".
+pub async fn confirm_magic_link(token: &str) -> Result<VerifiedResponse, ApiFailure> {
+    post(CONFIRM_MAGIC_LINK, &token_body(token)).await
 }
 
 /// `GET /api/v1/portal/documents`, newest first.

@@ -7,7 +7,7 @@ use sealpost_shared::birthday::{BirthdayField, FieldError};
 use sealpost_shared::chrono::{Datelike, NaiveDate};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::token::MAX_TOKEN_LEN;
-use sealpost_shared::wire::{ApiError, Challenge, OpenLinkResponse, VerifiedResponse};
+use sealpost_shared::wire::{ApiError, Challenge, OpenLinkResponse, SmsSent, VerifiedResponse};
 
 use crate::api::ApiFailure;
 
@@ -22,6 +22,8 @@ pub enum Stop {
     AccessRevoked,
     /// Too many wrong answers.
     LockedOut,
+    /// The check is an SMS code, but the practice has no mobile number for this person.
+    NoMobile,
     /// The session cookie is missing or has ended.
     SessionEnded,
     /// No usable answer from the API; the person may retry.
@@ -67,9 +69,13 @@ pub fn stop_text(stop: &Stop, practice: Option<&str>) -> (&'static str, String) 
         Stop::LockedOut => (
             "Too many attempts",
             format!(
-                "The date of birth was entered wrongly too many times, so these documents are \
+                "The details were entered wrongly too many times, so these documents are \
                  locked. To see them, contact {practice}."
             ),
+        ),
+        Stop::NoMobile => (
+            "We cannot text you a code",
+            format!("We do not have your mobile number. To see your documents, contact {practice}."),
         ),
         Stop::SessionEnded => (
             "Your session has ended",
@@ -106,6 +112,12 @@ pub enum OpenStep {
     Birthday {
         attempts_left: u32,
     },
+    /// Offer to text a code to this (masked) number, then ask for it.
+    SmsCode {
+        masked_mobile: String,
+    },
+    /// A contact confirms with one button (the magic link alone).
+    ConfirmMagicLink,
     /// The link expired; a new one was emailed.
     Renewed {
         masked_email: String,
@@ -143,6 +155,7 @@ pub fn stop_for(failure: &ApiFailure) -> Stop {
             ErrorCode::AccessRevoked => Stop::AccessRevoked,
             ErrorCode::LockedOut => Stop::LockedOut,
             ErrorCode::SessionRequired => Stop::SessionEnded,
+            ErrorCode::NoMobileOnFile => Stop::NoMobile,
             _ => Stop::Problem {
                 message: error.message.clone(),
             },
@@ -166,24 +179,23 @@ pub fn open_outcome(result: &Result<OpenLinkResponse, ApiFailure>) -> (OpenStep,
     match result {
         Ok(OpenLinkResponse::Challenge {
             practice_name,
-            challenge: Challenge::Birthday { attempts_left },
+            challenge,
         }) => {
-            let step = if *attempts_left == 0 {
-                OpenStep::Stopped(Stop::LockedOut)
-            } else {
-                OpenStep::Birthday {
+            let step = match challenge {
+                Challenge::Birthday { attempts_left: 0 }
+                | Challenge::SmsCode {
+                    attempts_left: 0, ..
+                } => OpenStep::Stopped(Stop::LockedOut),
+                Challenge::Birthday { attempts_left } => OpenStep::Birthday {
                     attempts_left: *attempts_left,
-                }
+                },
+                Challenge::SmsCode { masked_mobile, .. } => OpenStep::SmsCode {
+                    masked_mobile: masked_mobile.clone(),
+                },
+                Challenge::ConfirmMagicLink => OpenStep::ConfirmMagicLink,
             };
             (step, Some(practice_name.clone()))
         }
-        // Checks this portal does not offer yet (SMS code, magic-link confirmation): say so
-        // rather than show a form that cannot succeed.
-        #[allow(unreachable_patterns)]
-        Ok(OpenLinkResponse::Challenge { practice_name, .. }) => (
-            OpenStep::Stopped(Stop::UnsupportedCheck),
-            Some(practice_name.clone()),
-        ),
         Ok(OpenLinkResponse::Renewed {
             practice_name,
             masked_email,
@@ -198,6 +210,19 @@ pub fn open_outcome(result: &Result<OpenLinkResponse, ApiFailure>) -> (OpenStep,
             practice_in_failure(failure),
         ),
     }
+}
+
+/// The sentence of the page shown when an expired link was renewed.
+pub fn renewed_text(masked_email: &str) -> String {
+    format!("We have emailed you a new link to {masked_email}.")
+}
+
+/// One line of the error summary: a message that links to the control it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryItem {
+    /// The `id` of the control the link moves focus to.
+    pub target: &'static str,
+    pub message: String,
 }
 
 /// The problems with the date-of-birth form, shown in the error summary and beside the fields.
@@ -231,6 +256,17 @@ impl FormErrors {
 }
 
 impl FormErrors {
+    /// The error summary's lines, each linking to its input.
+    pub fn summary_items(&self) -> Vec<SummaryItem> {
+        self.errors
+            .iter()
+            .map(|error| SummaryItem {
+                target: field_id(error.field),
+                message: error.message.clone(),
+            })
+            .collect()
+    }
+
     /// The fieldset's `aria-describedby`: the hint, then each message shown above the inputs.
     pub fn described_by(errors: Option<&FormErrors>) -> String {
         let mut ids = String::from("dob-hint");
@@ -321,6 +357,249 @@ pub fn verify_outcome(result: &Result<VerifiedResponse, ApiFailure>) -> VerifyOu
             message: error.message.clone(),
         }),
     }
+}
+
+// ---------------------------------------------------------------- SMS code and magic link
+
+/// The `id` of the code input.
+pub const CODE_INPUT_ID: &str = "sms-code";
+/// The `id` of the button that asks for a code (first "Text me a code", then "Send a new code").
+pub const SEND_BUTTON_ID: &str = "send-code";
+/// The `id` of the magic-link confirmation button.
+pub const CONFIRM_BUTTON_ID: &str = "show-documents";
+/// How many digits an SMS code has.
+pub const CODE_LENGTH: usize = 6;
+/// How long to wait before asking again when the API does not say.
+pub const DEFAULT_RESEND_WAIT: u64 = 60;
+
+const NO_CONNECTION: &str = "We could not connect. Check your internet connection and try again";
+
+/// A problem shown in the error summary of the SMS or magic-link page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageError {
+    /// The control the summary links to; the code input also shows the message beside it.
+    pub target: &'static str,
+    pub message: String,
+    /// A sentence after the list, such as how many attempts are left.
+    pub note: Option<String>,
+}
+
+impl PageError {
+    fn new(target: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            target,
+            message: message.into(),
+            note: None,
+        }
+    }
+
+    pub fn summary_items(&self) -> Vec<SummaryItem> {
+        vec![SummaryItem {
+            target: self.target,
+            message: self.message.clone(),
+        }]
+    }
+
+    /// Whether the code input shows this message and is marked as in error.
+    pub fn marks_code(&self) -> bool {
+        self.target == CODE_INPUT_ID
+    }
+}
+
+/// A message from the API, in the summary's style (no full stop at the end).
+fn summary_message(message: &str) -> String {
+    message.trim().trim_end_matches('.').to_owned()
+}
+
+/// The code as typed, made canonical: spaces and hyphens (as people copy them from a message)
+/// are dropped. `Err` is the message to show.
+pub fn normalise_code(typed: &str) -> Result<String, PageError> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if code.is_empty() {
+        Err(PageError::new(
+            CODE_INPUT_ID,
+            "Enter the code from the text message",
+        ))
+    } else if code.len() != CODE_LENGTH || !code.bytes().all(|b| b.is_ascii_digit()) {
+        Err(PageError::new(
+            CODE_INPUT_ID,
+            "Enter the 6 numbers from the text message",
+        ))
+    } else {
+        Ok(code)
+    }
+}
+
+/// The digits at the end of a masked number ("•••• •••• 456" → "456"), for screen readers,
+/// which would otherwise read out each dot.
+pub fn mobile_ending(masked_mobile: &str) -> String {
+    let tail = masked_mobile
+        .trim_end()
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or_default();
+    tail.to_owned()
+}
+
+/// The last whole number in a sentence ("… in 42 seconds." → 42): how long a rate-limited
+/// answer says to wait.
+pub fn wait_in_message(message: &str) -> Option<u64> {
+    message
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .find(|part| !part.is_empty())
+        .and_then(|digits| digits.parse().ok())
+}
+
+/// Whole seconds from `now_ms` until `deadline_ms` (milliseconds, as `Date.now()`), rounded up.
+pub fn seconds_until(deadline_ms: f64, now_ms: f64) -> u64 {
+    let left = (deadline_ms - now_ms) / 1000.0;
+    if left.is_nan() || left <= 0.0 {
+        0
+    } else {
+        // Saturating: the cast clamps anything huge to u64::MAX.
+        left.ceil() as u64
+    }
+}
+
+/// The resend button's text: how long the wait still is, or nothing once it is over.
+pub fn resend_label(seconds_left: u64) -> String {
+    match seconds_left {
+        0 => "Send a new code".to_owned(),
+        1 => "Send a new code in 1 second".to_owned(),
+        n => format!("Send a new code in {n} seconds"),
+    }
+}
+
+/// What asking for a code leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// A code is on its way: ask for it. Another may be asked for after `wait_seconds`.
+    Sent {
+        masked_mobile: String,
+        wait_seconds: u64,
+    },
+    /// A code was sent a moment ago (this page, or another tab): ask for it, say why no new
+    /// one was sent, and count down until one may be.
+    TooSoon {
+        wait_seconds: u64,
+        error: PageError,
+    },
+    /// Nothing was sent: say why and stay.
+    Retry(PageError),
+    Stopped(Stop),
+}
+
+pub fn send_outcome(result: &Result<SmsSent, ApiFailure>) -> SendOutcome {
+    let error = match result {
+        Ok(sent) => {
+            return SendOutcome::Sent {
+                masked_mobile: sent.masked_mobile.clone(),
+                wait_seconds: sent.retry_after_seconds,
+            }
+        }
+        Err(ApiFailure::Network) => {
+            return SendOutcome::Retry(PageError::new(SEND_BUTTON_ID, NO_CONNECTION))
+        }
+        Err(ApiFailure::Api(error)) => error,
+    };
+    match error.code {
+        ErrorCode::RateLimited => SendOutcome::TooSoon {
+            wait_seconds: wait_in_message(&error.message).unwrap_or(DEFAULT_RESEND_WAIT),
+            error: PageError::new(
+                SEND_BUTTON_ID,
+                "We sent you a code a moment ago. Enter that code, or ask for a new one when \
+                 the wait is over",
+            ),
+        },
+        ErrorCode::SmsUnavailable | ErrorCode::Internal => SendOutcome::Retry(PageError::new(
+            SEND_BUTTON_ID,
+            summary_message(&error.message),
+        )),
+        _ => SendOutcome::Stopped(stop_for(&ApiFailure::Api(error.clone()))),
+    }
+}
+
+/// What entering a code, or confirming a magic link, leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// Verified: the session cookie is set; show the documents.
+    Verified {
+        practice_name: String,
+    },
+    /// Stay on the page and show this problem.
+    Retry(PageError),
+    Stopped(Stop),
+}
+
+pub fn code_outcome(result: &Result<VerifiedResponse, ApiFailure>) -> CheckOutcome {
+    let error = match result {
+        Ok(verified) => {
+            return CheckOutcome::Verified {
+                practice_name: verified.practice_name.clone(),
+            }
+        }
+        Err(ApiFailure::Network) => {
+            return CheckOutcome::Retry(PageError::new(CODE_INPUT_ID, NO_CONNECTION))
+        }
+        Err(ApiFailure::Api(error)) => error,
+    };
+    match error.code {
+        ErrorCode::WrongCode => match error.attempts_left {
+            Some(0) => CheckOutcome::Stopped(Stop::LockedOut),
+            attempts_left => CheckOutcome::Retry(PageError {
+                note: attempts_left.map(attempts_left_text),
+                ..PageError::new(
+                    CODE_INPUT_ID,
+                    "The code does not match. Check the text message and try again",
+                )
+            }),
+        },
+        ErrorCode::CodeExpired => CheckOutcome::Retry(PageError::new(
+            SEND_BUTTON_ID,
+            "This code has expired. Ask for a new code",
+        )),
+        ErrorCode::NoCodeRequested => CheckOutcome::Retry(PageError::new(
+            SEND_BUTTON_ID,
+            "We have no code for this link. Ask for a new code",
+        )),
+        ErrorCode::InvalidFields | ErrorCode::BadRequest | ErrorCode::RateLimited => {
+            CheckOutcome::Retry(PageError::new(
+                CODE_INPUT_ID,
+                summary_message(&error.message),
+            ))
+        }
+        _ => CheckOutcome::Stopped(stop_for(&ApiFailure::Api(error.clone()))),
+    }
+}
+
+/// What pressing "Show my documents" on the magic-link page leads to.
+pub fn confirm_outcome(result: &Result<VerifiedResponse, ApiFailure>) -> CheckOutcome {
+    match result {
+        Ok(verified) => CheckOutcome::Verified {
+            practice_name: verified.practice_name.clone(),
+        },
+        Err(ApiFailure::Network) => {
+            CheckOutcome::Retry(PageError::new(CONFIRM_BUTTON_ID, NO_CONNECTION))
+        }
+        Err(ApiFailure::Api(error)) => match error.code {
+            ErrorCode::RateLimited | ErrorCode::Internal => CheckOutcome::Retry(PageError::new(
+                CONFIRM_BUTTON_ID,
+                summary_message(&error.message),
+            )),
+            _ => CheckOutcome::Stopped(stop_for(&ApiFailure::Api(error.clone()))),
+        },
+    }
+}
+
+/// The magic-link page's heading.
+pub fn confirm_heading(practice: Option<&str>) -> String {
+    format!(
+        "View your documents from {}",
+        practice.unwrap_or("your practice")
+    )
 }
 
 const MONTHS: [&str; 12] = [
@@ -630,6 +909,229 @@ mod tests {
         assert_eq!(
             page_title("What is your date of birth?", true),
             "Error: What is your date of birth? – Sealpost"
+        );
+    }
+
+    #[test]
+    fn open_link_leads_to_the_practice_check() {
+        let sms = Ok(OpenLinkResponse::Challenge {
+            practice_name: "R".into(),
+            challenge: Challenge::SmsCode {
+                masked_mobile: "•••• •••• 456".into(),
+                attempts_left: 5,
+            },
+        });
+        assert_eq!(
+            open_outcome(&sms).0,
+            OpenStep::SmsCode {
+                masked_mobile: "•••• •••• 456".into()
+            }
+        );
+        let locked = Ok(OpenLinkResponse::Challenge {
+            practice_name: "R".into(),
+            challenge: Challenge::SmsCode {
+                masked_mobile: "•••• •••• 456".into(),
+                attempts_left: 0,
+            },
+        });
+        assert_eq!(open_outcome(&locked).0, OpenStep::Stopped(Stop::LockedOut));
+        let magic = Ok(OpenLinkResponse::Challenge {
+            practice_name: "R".into(),
+            challenge: Challenge::ConfirmMagicLink,
+        });
+        assert_eq!(open_outcome(&magic).0, OpenStep::ConfirmMagicLink);
+        assert_eq!(
+            open_outcome(&Err(api(ErrorCode::NoMobileOnFile))).0,
+            OpenStep::Stopped(Stop::NoMobile)
+        );
+        assert!(!Stop::NoMobile.can_retry());
+        assert_eq!(
+            renewed_text("s•••@example.com"),
+            "We have emailed you a new link to s•••@example.com."
+        );
+    }
+
+    #[test]
+    fn codes_are_six_digits_typed_with_or_without_spaces() {
+        assert_eq!(normalise_code(" 123 456 ").unwrap(), "123456");
+        assert_eq!(normalise_code("123-456").unwrap(), "123456");
+        let empty = normalise_code("  ").unwrap_err();
+        assert_eq!(empty.message, "Enter the code from the text message");
+        assert!(empty.marks_code());
+        for bad in ["12345", "1234567", "12a456", "１２３４５６"] {
+            assert_eq!(
+                normalise_code(bad).unwrap_err().message,
+                "Enter the 6 numbers from the text message",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn masked_numbers_are_read_as_their_last_digits() {
+        assert_eq!(mobile_ending("•••• •••• 456"), "456");
+        assert_eq!(mobile_ending("•••• •••• 12 "), "12");
+        assert_eq!(mobile_ending("•••"), "");
+    }
+
+    #[test]
+    fn the_resend_button_counts_down() {
+        assert_eq!(seconds_until(61_000.0, 1_000.0), 60);
+        assert_eq!(seconds_until(61_000.0, 1_001.0), 60, "rounded up");
+        assert_eq!(seconds_until(61_000.0, 60_500.0), 1);
+        assert_eq!(seconds_until(61_000.0, 61_000.0), 0);
+        assert_eq!(seconds_until(61_000.0, 90_000.0), 0);
+        assert_eq!(seconds_until(f64::NAN, 0.0), 0);
+        assert_eq!(resend_label(0), "Send a new code");
+        assert_eq!(resend_label(1), "Send a new code in 1 second");
+        assert_eq!(resend_label(42), "Send a new code in 42 seconds");
+        assert_eq!(
+            wait_in_message("A code was sent recently. You can ask for another in 42 seconds."),
+            Some(42)
+        );
+        assert_eq!(wait_in_message("Too many requests."), None);
+    }
+
+    #[test]
+    fn asking_for_a_code() {
+        let sent = Ok(SmsSent {
+            masked_mobile: "•••• •••• 456".into(),
+            retry_after_seconds: 60,
+        });
+        assert_eq!(
+            send_outcome(&sent),
+            SendOutcome::Sent {
+                masked_mobile: "•••• •••• 456".into(),
+                wait_seconds: 60
+            }
+        );
+        let soon = ApiFailure::Api(
+            ApiError::new(ErrorCode::RateLimited)
+                .with_message("A code was sent recently. You can ask for another in 42 seconds."),
+        );
+        let SendOutcome::TooSoon {
+            wait_seconds,
+            error,
+        } = send_outcome(&Err(soon))
+        else {
+            panic!("expected to wait");
+        };
+        assert_eq!(wait_seconds, 42);
+        assert_eq!(error.target, SEND_BUTTON_ID);
+        let SendOutcome::Retry(error) = send_outcome(&Err(api(ErrorCode::SmsUnavailable))) else {
+            panic!("expected to stay");
+        };
+        assert_eq!(
+            error.message,
+            "We could not send the text message. Please try again"
+        );
+        assert!(matches!(
+            send_outcome(&Err(ApiFailure::Network)),
+            SendOutcome::Retry(_)
+        ));
+        assert_eq!(
+            send_outcome(&Err(api(ErrorCode::LockedOut))),
+            SendOutcome::Stopped(Stop::LockedOut)
+        );
+        assert_eq!(
+            send_outcome(&Err(api(ErrorCode::NoMobileOnFile))),
+            SendOutcome::Stopped(Stop::NoMobile)
+        );
+    }
+
+    #[test]
+    fn entering_a_code() {
+        let ok = Ok(VerifiedResponse {
+            practice_name: "R".into(),
+        });
+        assert_eq!(
+            code_outcome(&ok),
+            CheckOutcome::Verified {
+                practice_name: "R".into()
+            }
+        );
+        let wrong = ApiFailure::Api(ApiError::new(ErrorCode::WrongCode).with_attempts_left(4));
+        let CheckOutcome::Retry(error) = code_outcome(&Err(wrong)) else {
+            panic!("expected the form again");
+        };
+        assert!(error.marks_code());
+        assert_eq!(error.note.as_deref(), Some("You have 4 attempts left"));
+        let last = ApiFailure::Api(ApiError::new(ErrorCode::WrongCode).with_attempts_left(0));
+        assert_eq!(
+            code_outcome(&Err(last)),
+            CheckOutcome::Stopped(Stop::LockedOut)
+        );
+        let CheckOutcome::Retry(expired) = code_outcome(&Err(api(ErrorCode::CodeExpired))) else {
+            panic!("expected the form again");
+        };
+        assert_eq!(expired.message, "This code has expired. Ask for a new code");
+        assert_eq!(expired.target, SEND_BUTTON_ID);
+        assert!(!expired.marks_code());
+        let CheckOutcome::Retry(none) = code_outcome(&Err(api(ErrorCode::NoCodeRequested))) else {
+            panic!("expected the form again");
+        };
+        assert_eq!(none.target, SEND_BUTTON_ID);
+        let invalid = ApiFailure::Api(
+            ApiError::new(ErrorCode::InvalidFields)
+                .with_message("Enter the 6 digits from the text message."),
+        );
+        let CheckOutcome::Retry(invalid) = code_outcome(&Err(invalid)) else {
+            panic!("expected the form again");
+        };
+        assert_eq!(invalid.message, "Enter the 6 digits from the text message");
+        assert_eq!(
+            code_outcome(&Err(api(ErrorCode::LockedOut))),
+            CheckOutcome::Stopped(Stop::LockedOut)
+        );
+        assert_eq!(
+            code_outcome(&Err(api(ErrorCode::AccessRevoked))),
+            CheckOutcome::Stopped(Stop::AccessRevoked)
+        );
+        assert!(matches!(
+            code_outcome(&Err(ApiFailure::Network)),
+            CheckOutcome::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn confirming_a_magic_link() {
+        let ok = Ok(VerifiedResponse {
+            practice_name: "R".into(),
+        });
+        assert!(matches!(
+            confirm_outcome(&ok),
+            CheckOutcome::Verified { .. }
+        ));
+        let CheckOutcome::Retry(error) = confirm_outcome(&Err(ApiFailure::Network)) else {
+            panic!("expected the page again");
+        };
+        assert_eq!(error.target, CONFIRM_BUTTON_ID);
+        assert_eq!(
+            confirm_outcome(&Err(api(ErrorCode::AccessRevoked))),
+            CheckOutcome::Stopped(Stop::AccessRevoked)
+        );
+        assert_eq!(
+            confirm_heading(Some("Riverside Surgery")),
+            "View your documents from Riverside Surgery"
+        );
+        assert_eq!(
+            confirm_heading(None),
+            "View your documents from your practice"
+        );
+    }
+
+    #[test]
+    fn birthday_errors_link_to_their_inputs() {
+        let errors = FormErrors::from_fields(vec![FieldError {
+            field: BirthdayField::Date,
+            message: "The date of birth does not match our records".into(),
+        }]);
+        assert_eq!(
+            errors.summary_items(),
+            vec![SummaryItem {
+                target: "dob-day",
+                message: "The date of birth does not match our records".into()
+            }]
         );
     }
 }

@@ -151,7 +151,11 @@ pub fn BirthdayForm(on_stop: Callback<Stop>) -> impl IntoView {
     };
 
     view! {
-        {move || errors.get().map(|found| view! { <ErrorSummary errors=found /> })}
+        {move || {
+            errors
+                .get()
+                .map(|found| view! { <ErrorSummary items=found.summary_items() note=found.note /> })
+        }}
         <form class="form" novalidate on:submit=submit>
             <div class=group_class>
                 <fieldset class="fieldset" role="group" aria-describedby=described_by>

@@ -2,23 +2,23 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use super::focus_by_id;
-use crate::logic::{field_id, FormErrors};
+use crate::logic::SummaryItem;
 
-/// The GOV.UK error summary: it takes focus when it appears, and each problem links to its field.
+/// The GOV.UK error summary: it takes focus when it appears, and each problem links to the
+/// control it is about. `note` is a sentence after the list (such as the attempts left).
 #[component]
-pub fn ErrorSummary(errors: FormErrors) -> impl IntoView {
+pub fn ErrorSummary(items: Vec<SummaryItem>, note: Option<String>) -> impl IntoView {
     let summary = NodeRef::<Div>::new();
     Effect::new(move || {
         if let Some(summary) = summary.get() {
             let _ = summary.focus();
         }
     });
-    let items = errors
-        .errors
+    let items = items
         .into_iter()
-        .map(|error| {
-            let id = field_id(error.field);
-            // Focus the field without putting `#dob-day` in the URL, as GOV.UK Frontend does.
+        .map(|item| {
+            let id = item.target;
+            // Focus the control without putting `#dob-day` in the URL, as GOV.UK Frontend does.
             let go = move |ev: leptos::ev::MouseEvent| {
                 ev.prevent_default();
                 focus_by_id(id);
@@ -26,15 +26,13 @@ pub fn ErrorSummary(errors: FormErrors) -> impl IntoView {
             view! {
                 <li>
                     <a href=format!("#{id}") on:click=go>
-                        {error.message}
+                        {item.message}
                     </a>
                 </li>
             }
         })
         .collect_view();
-    let note = errors
-        .note
-        .map(|note| view! { <p class="error-summary__note">{note}</p> });
+    let note = note.map(|note| view! { <p class="error-summary__note">{note}</p> });
     view! {
         <div class="error-summary" tabindex="-1" node_ref=summary>
             <div role="alert">

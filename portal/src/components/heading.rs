@@ -10,11 +10,15 @@ use crate::logic::page_title;
 pub fn PageHeading(
     #[prop(into)] text: String,
     #[prop(default = "heading-l")] class: &'static str,
+    /// Whether the heading takes focus; `false` when an error summary appears with it and
+    /// takes focus instead.
+    #[prop(default = true)]
+    focus: bool,
 ) -> impl IntoView {
     let heading = NodeRef::<H1>::new();
     set_title(&page_title(&text, false));
     Effect::new(move || {
-        if let Some(h1) = heading.get() {
+        if let Some(h1) = heading.get().filter(|_| focus) {
             let _ = h1.focus();
         }
     });

@@ -5,6 +5,8 @@ pub mod error_summary;
 pub mod header;
 pub mod heading;
 pub mod loading;
+pub mod magic_link;
+pub mod sms_code;
 pub mod stop_page;
 
 use leptos::prelude::document;

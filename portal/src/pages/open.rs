@@ -6,10 +6,13 @@ use crate::app::{take_link_from_address_bar, use_portal, Link};
 use crate::components::birthday_form::BirthdayForm;
 use crate::components::heading::PageHeading;
 use crate::components::loading::Loading;
+use crate::components::magic_link::ConfirmMagicLink;
+use crate::components::sms_code::SmsCodeForm;
 use crate::components::stop_page::StopPage;
-use crate::logic::{open_outcome, OpenStep, Stop};
+use crate::logic::{open_outcome, renewed_text, OpenStep, Stop};
 
-/// `/open`: opens the emailed link, then asks for the date of birth.
+/// `/open`: opens the emailed link, then shows the practice's check (date of birth, SMS code,
+/// or the magic-link confirmation).
 #[component]
 pub fn OpenPage() -> impl IntoView {
     let portal = use_portal();
@@ -58,9 +61,13 @@ pub fn OpenPage() -> impl IntoView {
         match step.get() {
         OpenStep::Opening => view! { <Loading text="Opening your link" /> }.into_any(),
         OpenStep::Birthday { .. } => view! { <BirthdayForm on_stop=on_stop /> }.into_any(),
+        OpenStep::SmsCode { masked_mobile } => {
+            view! { <SmsCodeForm masked_mobile=masked_mobile on_stop=on_stop /> }.into_any()
+        }
+        OpenStep::ConfirmMagicLink => view! { <ConfirmMagicLink on_stop=on_stop /> }.into_any(),
         OpenStep::Renewed { masked_email } => view! {
             <PageHeading text="This link has expired" />
-            <p class="body">{format!("We have emailed a new link to {masked_email}.")}</p>
+            <p class="body">{renewed_text(&masked_email)}</p>
             <p class="body">"Open the new email and use the link in it. You can close this page."</p>
         }
         .into_any(),
