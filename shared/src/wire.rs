@@ -76,6 +76,64 @@ pub struct DocumentUpload {
     pub date: NaiveDate,
 }
 
+/// One section of a structured consultation note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteSection {
+    /// The clinic system's identifier of the section ("history", "plan"); shares name these.
+    pub id: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// A structured consultation note, uploaded as `application/json` with kind
+/// `consultation_note`, so that chosen sections can be shared with the patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationNote {
+    pub sections: Vec<NoteSection>,
+}
+
+impl ConsultationNote {
+    /// Why the note cannot be stored: no sections, a bad or repeated id, an empty title.
+    pub fn problem(&self) -> Option<String> {
+        if self.sections.is_empty() {
+            return Some("a consultation note needs at least one section".to_owned());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for section in &self.sections {
+            if !crate::ids::is_valid_id(&section.id) {
+                return Some(format!("section id {:?} is not a valid id", section.id));
+            }
+            if !seen.insert(section.id.as_str()) {
+                return Some(format!("section id {} appears twice", section.id));
+            }
+            if section.title.trim().is_empty() {
+                return Some(format!("section {} needs a title", section.id));
+            }
+        }
+        None
+    }
+
+    /// The sections named in `chosen` (all of them when `chosen` is `None`), in note order.
+    pub fn select(&self, chosen: Option<&[String]>) -> Vec<NoteSection> {
+        self.sections
+            .iter()
+            .filter(|s| chosen.is_none_or(|c| c.contains(&s.id)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// `GET /api/v1/portal/documents/{id}/sections`: what the patient may read of a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedNote {
+    pub practice_name: String,
+    pub title: String,
+    pub date: NaiveDate,
+    pub sections: Vec<NoteSection>,
+}
+
 /// A registered document as the clinic API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
@@ -252,6 +310,9 @@ pub struct PortalDocument {
     pub date: NaiveDate,
     pub size: u64,
     pub content_type: String,
+    /// A structured note: read it at `/documents/{id}/sections`, not as a file.
+    #[serde(default)]
+    pub note: bool,
 }
 
 /// `GET /api/v1/portal/documents`: newest first.
@@ -351,6 +412,37 @@ mod tests {
         assert_eq!(mask_email("nonsense"), "•••");
         assert_eq!(mask_mobile("+44 7700 900123"), "•••• •••• 123");
         assert_eq!(mask_mobile("12"), "•••• •••• 12");
+    }
+
+    #[test]
+    fn notes_select_chosen_sections_in_note_order() {
+        let section = |id: &str| NoteSection {
+            id: id.into(),
+            title: id.into(),
+            text: "t".into(),
+        };
+        let note = ConsultationNote {
+            sections: vec![section("history"), section("exam"), section("plan")],
+        };
+        assert_eq!(note.problem(), None);
+        let chosen = ["plan".to_owned(), "history".to_owned()];
+        let ids: Vec<String> = note
+            .select(Some(&chosen))
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(ids, ["history", "plan"]);
+        assert_eq!(note.select(None).len(), 3);
+        let twice = ConsultationNote {
+            sections: vec![section("a"), section("a")],
+        };
+        assert!(twice.problem().is_some());
+        assert!(ConsultationNote { sections: vec![] }.problem().is_some());
+        assert!(ConsultationNote {
+            sections: vec![section("a b")]
+        }
+        .problem()
+        .is_some());
     }
 
     #[test]

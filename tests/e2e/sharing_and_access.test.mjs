@@ -99,12 +99,6 @@ test("several recipients each get their own email; ineligible recipients are ref
   }
   const typed = await share({ document_ids: ["demo-letter"], recipients: [{ type: "patient", email: "evil@x.example" }] });
   assert.equal(typed.status, 400, "a free-typed address is not representable");
-  const sections = await share({
-    document_ids: ["demo-letter"], recipients: [{ type: "relationship", id: "daughter" }],
-    sections: { "demo-letter": ["plan"] },
-  });
-  assert.equal(sections.status, 400);
-  assert.match(sections.json.message, /patient only/);
 });
 
 test("a contact with the magic-link setting confirms with one button; GET of the link does nothing", async () => {
@@ -241,4 +235,48 @@ test("deleting a document removes it from every share", async () => {
   assert.ok(!ids.includes("to-delete"));
   const res = await fetch(`${app.base}/api/v1/portal/documents/to-delete/content`, { headers: { cookie } });
   assert.equal(res.status, 404);
+});
+
+test("chosen sections of a consultation note are shared with the patient only, and only those are readable", async () => {
+  const note = {
+    sections: [
+      { id: "history", title: "History", text: "Two weeks of cough." },
+      { id: "examination", title: "Examination", text: "Chest clear." },
+      { id: "plan", title: "Plan", text: "Rest and fluids; review in a week." },
+    ],
+  };
+  const up = await app.clinic.uploadDocument(P, {
+    id: "note-1", kind: "consultation_note", title: "Consultation 20 November", date: "2026-11-20",
+    contentType: "application/json", bytes: Buffer.from(JSON.stringify(note)),
+  });
+  assert.equal(up.status, 201, JSON.stringify(up.json));
+  const bad = await app.clinic.uploadDocument(P, {
+    id: "note-bad", kind: "consultation_note", title: "Bad", date: "2026-11-20",
+    contentType: "application/json", bytes: Buffer.from('{"sections":[]}'),
+  });
+  assert.equal(bad.status, 400);
+  const missing = await share({ document_ids: ["note-1"], sections: { "note-1": ["nope"] } });
+  assert.equal(missing.status, 400);
+  assert.match(missing.json.message, /no section nope/);
+  const toContact = await share({
+    document_ids: ["note-1"], recipients: [{ type: "relationship", id: "daughter" }],
+    sections: { "note-1": ["plan"] },
+  });
+  assert.equal(toContact.status, 400);
+  assert.match(toContact.json.message, /patient only/);
+  const r = await share({ document_ids: ["note-1"], sections: { "note-1": ["plan", "history"] } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  assert.equal(r.json.sender, (await app.clinic.call("GET", "/api/v1/clinic/settings")).json.senders.consultation ?? r.json.sender);
+  assert.ok(!mail.messages.at(-1).text.includes("cough"), "no clinical text in the email");
+  const cookie = await verifyBirthday(tokenOf(mail.latestLink(patientEmail)));
+  const list = await (await listDocs(cookie)).json();
+  const listed = list.documents.find((d) => d.id === "note-1");
+  assert.equal(listed.note, true);
+  const read = await fetch(`${app.base}/api/v1/portal/documents/note-1/sections`, { headers: { cookie } });
+  assert.equal(read.status, 200);
+  const shared = await read.json();
+  assert.deepEqual(shared.sections.map((s) => s.id), ["history", "plan"], "only the chosen sections, in note order");
+  assert.ok(!JSON.stringify(shared).includes("Chest clear"));
+  const raw = await fetch(`${app.base}/api/v1/portal/documents/note-1/content`, { headers: { cookie } });
+  assert.equal(raw.status, 404, "the whole stored note is never sent");
 });

@@ -11,8 +11,8 @@ use sealpost_shared::recipients::{
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::token::{issue_link, LinkClaims};
 use sealpost_shared::wire::{
-    ApiError, ContactUpsert, Document, DocumentKind, DocumentUpload, Patient, PatientUpsert,
-    PracticeSettings, ShareMethod, ShareRequest, ShareResponse, UnshareRequest,
+    ApiError, ConsultationNote, ContactUpsert, Document, DocumentKind, DocumentUpload, Patient,
+    PatientUpsert, PracticeSettings, ShareMethod, ShareRequest, ShareResponse, UnshareRequest,
 };
 use worker::{Request, Response};
 
@@ -27,6 +27,9 @@ use crate::store::Ctx;
 /// Largest document accepted through the API (Workers accept request bodies up to 100 MB on
 /// every plan; R2 streams them without buffering).
 const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+
+/// A structured consultation note is text: 1 MB is generous.
+const MAX_NOTE_BYTES: u64 = 1024 * 1024;
 
 /// Checks `Authorization: Bearer <CLINIC_API_KEY>` in constant time.
 pub fn authorize(ctx: &Ctx, req: &Request) -> Result<(), AppError> {
@@ -139,16 +142,45 @@ pub async fn upload_document(
             "documents must be 1 byte to {MAX_UPLOAD_BYTES} bytes"
         )));
     }
-    let stream = req
-        .inner()
-        .body()
-        .ok_or_else(|| invalid("the document body is empty"))?;
     let key = origin::storage_key(patient.as_str(), doc.as_str());
-    origin::bucket(&ctx.env)?
-        .put(key.clone(), worker::Data::ReadableStream(stream))
-        .execute()
-        .await
-        .map_err(|e| AppError::internal(format!("R2 put failed: {e}")))?;
+    let bucket = origin::bucket(&ctx.env)?;
+    let is_note =
+        meta.kind == DocumentKind::ConsultationNote && content_type.starts_with("application/json");
+    // A structured note is small JSON, read whole to check it; any other document streams.
+    let sections = if is_note {
+        if size > MAX_NOTE_BYTES {
+            return Err(invalid(format!(
+                "a structured note is at most {MAX_NOTE_BYTES} bytes"
+            )));
+        }
+        let bytes = req.bytes().await?;
+        let note: ConsultationNote = serde_json::from_slice(&bytes)
+            .map_err(|e| invalid(format!("the consultation note is not valid: {e}")))?;
+        if let Some(problem) = note.problem() {
+            return Err(invalid(problem));
+        }
+        let ids: Vec<&str> = note.sections.iter().map(|s| s.id.as_str()).collect();
+        bucket
+            .put(key.clone(), worker::Data::Bytes(bytes))
+            .execute()
+            .await
+            .map_err(|e| AppError::internal(format!("R2 put failed: {e}")))?;
+        Some(
+            serde_json::to_string(&ids)
+                .map_err(|_| AppError::internal("section ids not serialisable"))?,
+        )
+    } else {
+        let stream = req
+            .inner()
+            .body()
+            .ok_or_else(|| invalid("the document body is empty"))?;
+        bucket
+            .put(key.clone(), worker::Data::ReadableStream(stream))
+            .execute()
+            .await
+            .map_err(|e| AppError::internal(format!("R2 put failed: {e}")))?;
+        None
+    };
     let now = clock_secs();
     ctx.db.upsert_document(
         doc.as_str(),
@@ -159,6 +191,7 @@ pub async fn upload_document(
         i64::try_from(size).unwrap_or(i64::MAX),
         &content_type,
         &key,
+        sections.as_deref(),
         now,
     )?;
     let document = Document {
@@ -204,7 +237,21 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let mut kinds = Vec::new();
     for id in &body.document_ids {
         match ctx.db.document(id.as_str())? {
-            Some(doc) if doc.patient_id == patient.id => kinds.push(parse_kind(&doc.kind)?),
+            Some(doc) if doc.patient_id == patient.id => {
+                kinds.push(parse_kind(&doc.kind)?);
+                if let Some(chosen) = body.sections.get(id) {
+                    let available: Vec<String> = doc
+                        .sections
+                        .as_deref()
+                        .and_then(|json| serde_json::from_str(json).ok())
+                        .ok_or_else(|| {
+                            invalid(format!("document {id} has no sections to choose"))
+                        })?;
+                    if let Some(missing) = chosen.iter().find(|c| !available.contains(c)) {
+                        return Err(invalid(format!("document {id} has no section {missing}")));
+                    }
+                }
+            }
             _ => return Err(not_found(format!("No document {id} for this patient."))),
         }
     }

@@ -79,6 +79,9 @@ pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
         (Method::Get | Method::Head, ["api", "v1", "portal", "documents", id, "content"]) => {
             portal::content(ctx, &req, id).await
         }
+        (Method::Get, ["api", "v1", "portal", "documents", id, "sections"]) => {
+            portal::sections(ctx, &req, id).await
+        }
         (Method::Post, ["api", "v1", "portal", "sign-out"]) => portal::sign_out(ctx, &req),
         // Local development only.
         (Method::Get, ["dev", "outbox"]) => dev::outbox(ctx),
@@ -109,6 +112,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "portal", "sms", "send"]
             | ["api", "v1", "portal", "documents"]
             | ["api", "v1", "portal", "documents", _, "content"]
+            | ["api", "v1", "portal", "documents", _, "sections"]
             | ["api", "v1", "portal", "sign-out"]
             | ["dev", "outbox"]
     )

@@ -24,9 +24,9 @@ use sealpost_shared::sms::{
 };
 use sealpost_shared::token::{verify_signed, LinkClaims};
 use sealpost_shared::wire::{
-    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, DocumentKind,
-    DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument, PracticeSettings, SmsSent,
-    SmsVerifyRequest, VerifiedResponse,
+    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, ConsultationNote,
+    DocumentKind, DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument,
+    PracticeSettings, SharedNote, SmsSent, SmsVerifyRequest, VerifiedResponse,
 };
 use worker::{Method, Request, Response};
 
@@ -527,6 +527,7 @@ pub fn list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                 .map_err(|_| AppError::internal("stored document date invalid"))?,
             size: u64::try_from(d.size).unwrap_or(0),
             content_type: d.content_type.clone(),
+            note: d.sections.is_some(),
         });
     }
     json_ok(&DocumentList {
@@ -547,6 +548,13 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
         .db
         .granted_document(&row.recipient_id, id)?
         .ok_or_else(|| AppError::code(ErrorCode::NotFound))?;
+    if doc.sections.is_some() {
+        // A structured note is read through its sections, which honour a partial grant; the
+        // stored note itself is never sent.
+        return Err(ApiError::new(ErrorCode::NotFound)
+            .with_message("This note is read on its own page.")
+            .into());
+    }
     let query: ContentQuery = req.query().unwrap_or(ContentQuery { disposition: None });
     let disposition = match query.disposition.as_deref() {
         Some("attachment") => Disposition::Attachment,
@@ -563,6 +571,55 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
     }
     let range = req.headers().get("range")?;
     origin::stream_document(&ctx.env, &doc, disposition, head_only, range.as_deref()).await
+}
+
+/// `GET /api/v1/portal/documents/{id}/sections`: the sections of a consultation note that were
+/// shared with this recipient (all of them when the whole note was shared).
+pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, AppError> {
+    let (_, row) = session(ctx, req)?;
+    let doc = ctx
+        .db
+        .granted_document(&row.recipient_id, id)?
+        .filter(|d| d.sections.is_some())
+        .ok_or_else(|| AppError::code(ErrorCode::NotFound))?;
+    let chosen: Option<Vec<String>> = match doc.granted_sections.as_deref() {
+        Some(json) => Some(
+            serde_json::from_str(json)
+                .map_err(|_| AppError::internal("stored granted sections unreadable"))?,
+        ),
+        None => None,
+    };
+    let mut object = origin::bucket(&ctx.env)?
+        .get(doc.storage_key.clone())
+        .execute()
+        .await
+        .map_err(|_| AppError::code(ErrorCode::OriginUnavailable))?
+        .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
+        .body()
+        .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
+        .bytes()
+        .await
+        .map_err(|_| AppError::code(ErrorCode::OriginUnavailable))?;
+    let note: ConsultationNote = serde_json::from_slice(&object)
+        .map_err(|_| AppError::internal("stored consultation note unreadable"))?;
+    object.clear();
+    ctx.db.audit(
+        ctx.now_secs(),
+        &row.patient_id,
+        "recipient",
+        "viewed",
+        &doc.id,
+    )?;
+    let settings = settings::load(&ctx.db, &ctx.cfg)?;
+    json_ok(&SharedNote {
+        practice_name: settings.practice_name,
+        title: doc.title.clone(),
+        date: doc
+            .date
+            .parse()
+            .map_err(|_| AppError::internal("stored document date invalid"))?,
+        sections: note.select(chosen.as_deref()),
+    })
 }
 
 /// `POST /api/v1/portal/sign-out`: ends the session and clears the cookie.

@@ -60,6 +60,10 @@ pub struct DocumentRow {
     pub size: i64,
     pub content_type: String,
     pub storage_key: String,
+    /// A structured note's section ids (JSON), if it is one.
+    pub sections: Option<String>,
+    /// The sections a grant limits the recipient to (JSON); `None` = the whole document.
+    pub granted_sections: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -427,16 +431,17 @@ impl Db {
         size: i64,
         content_type: &str,
         storage_key: &str,
+        sections: Option<&str>,
         now: i64,
     ) -> Result<(), AppError> {
         self.run(
             "INSERT INTO documents (id, patient_id, kind, title, date, size, content_type,
-                 storage_key, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 storage_key, sections, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
                  date = excluded.date, size = excluded.size,
                  content_type = excluded.content_type, storage_key = excluded.storage_key,
-                 deleted = 0",
+                 sections = excluded.sections, deleted = 0",
             vec![
                 s(id),
                 s(patient_id),
@@ -446,6 +451,7 @@ impl Db {
                 i(size),
                 s(content_type),
                 s(storage_key),
+                sections.map(s).unwrap_or(SqlStorageValue::Null),
                 i(now),
             ],
         )
@@ -453,7 +459,8 @@ impl Db {
 
     pub fn document(&self, id: &str) -> Result<Option<DocumentRow>, AppError> {
         self.first(
-            "SELECT id, patient_id, kind, title, date, size, content_type, storage_key
+            "SELECT id, patient_id, kind, title, date, size, content_type, storage_key, sections,
+                    NULL AS granted_sections
              FROM documents WHERE id = ? AND deleted = 0",
             vec![s(id)],
         )
@@ -463,7 +470,7 @@ impl Db {
     pub fn documents_for(&self, recipient_id: &str) -> Result<Vec<DocumentRow>, AppError> {
         self.rows(
             "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
-                    d.storage_key
+                    d.storage_key, d.sections, g.sections AS granted_sections
              FROM grants g JOIN documents d ON d.id = g.document_id
              WHERE g.recipient_id = ? AND d.deleted = 0
              ORDER BY d.date DESC, d.created_at DESC",
@@ -479,7 +486,7 @@ impl Db {
     ) -> Result<Option<DocumentRow>, AppError> {
         self.first(
             "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
-                    d.storage_key
+                    d.storage_key, d.sections, g.sections AS granted_sections
              FROM grants g JOIN documents d ON d.id = g.document_id
              WHERE g.recipient_id = ? AND g.document_id = ? AND d.deleted = 0",
             vec![s(recipient_id), s(document_id)],
