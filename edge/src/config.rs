@@ -20,6 +20,8 @@ pub struct Config {
     pub practice_name: String,
     pub mail: MailConfig,
     pub sms: SmsConfig,
+    /// The clinic's own document origin, for documents registered by path.
+    pub http_origin: Option<HttpOrigin>,
     /// Key for the keyed hashes of SMS codes, derived from the link-signing seed.
     pub sms_code_key: [u8; 32],
     /// Local development only: the outbox page. Refused unless the origin is loopback.
@@ -32,6 +34,14 @@ pub struct MailConfig {
     pub api_key: SecretString,
     /// The general sender address.
     pub from: String,
+}
+
+/// A clinic's HTTP document origin: requests carry its bearer token (`ORIGIN_BEARER_TOKEN`).
+pub struct HttpOrigin {
+    pub base: String,
+    pub token: SecretString,
+    /// How long the origin may take to start answering (`ORIGIN_TIMEOUT_SECONDS`, default 15).
+    pub timeout_seconds: u64,
 }
 
 pub struct SmsConfig {
@@ -122,6 +132,13 @@ impl Config {
                 from: text(env, "SMS_FROM").unwrap_or_else(|| "Sealpost".to_owned()),
             },
             sms_code_key,
+            http_origin: text(env, "ORIGIN_BASE_URL").map(|base| HttpOrigin {
+                base: base.trim_end_matches('/').to_owned(),
+                token: SecretString::new(text(env, "ORIGIN_BEARER_TOKEN").unwrap_or_default()),
+                timeout_seconds: text(env, "ORIGIN_TIMEOUT_SECONDS")
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(15),
+            }),
             portal_origin,
             keys,
         })

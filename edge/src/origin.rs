@@ -1,9 +1,15 @@
 //! Origin storage (the R2 bucket): documents go in through the clinic API and out through
 //! the portal API, streamed in both directions, never buffered whole (128 MB isolates).
 
+use futures_util::future::{select, Either};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::range::{parse_range, ByteRange};
-use worker::{Bucket, Env, Headers, Range, Response, ResponseBody};
+use worker::{
+    AbortController, Bucket, Delay, Env, Fetch, Headers, Method, Range, Request, RequestInit,
+    Response, ResponseBody,
+};
+
+use crate::config::HttpOrigin;
 
 use crate::http::{AppError, DOCUMENT_CSP};
 use crate::store::db::DocumentRow;
@@ -62,16 +68,139 @@ fn file_name(doc: &DocumentRow) -> String {
     format!("{stem}.{ext}")
 }
 
-/// Streams a document from R2 with safe headers. `head_only` answers HEAD without a body;
-/// `range` is the request's `Range` header (one byte range is served as 206).
+/// The bytes of a document as origin storage hands them over: a body stream (or none for
+/// HEAD) and whether it is the requested range.
+struct OriginBody {
+    body: ResponseBody,
+    /// The byte range this body holds, `None` for the whole document.
+    range: Option<(u64, u64)>,
+}
+
+/// Where a document lives: R2 by default; `http:<path>` on the clinic's own HTTP origin.
+const HTTP_PREFIX: &str = "http:";
+
+/// The storage key of a document kept on the clinic's HTTP origin at `path`.
+pub fn http_storage_key(path: &str) -> String {
+    format!("{HTTP_PREFIX}{path}")
+}
+
+/// A path on the clinic's origin: relative, URL-safe, no `..`. Configured origins only: the
+/// host always comes from `ORIGIN_BASE_URL`, never from the request.
+pub fn is_valid_origin_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= 512
+        && !path.starts_with('/')
+        && !path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+}
+
+async fn from_r2(
+    env: &Env,
+    key: &str,
+    wanted: ByteRange,
+    head_only: bool,
+) -> Result<OriginBody, AppError> {
+    let bucket = bucket(env)?;
+    let fail = |what: String| {
+        worker::console_error!("origin read failed: {what}");
+        AppError::code(ErrorCode::OriginUnavailable)
+    };
+    if head_only {
+        bucket
+            .head(key.to_owned())
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .ok_or_else(|| fail("object missing".into()))?;
+        return Ok(OriginBody {
+            body: ResponseBody::Empty,
+            range: None,
+        });
+    }
+    let get = bucket.get(key.to_owned());
+    let (object, range) = match wanted {
+        ByteRange::Partial { start, end } => (
+            get.range(Range::OffsetWithLength {
+                offset: start,
+                length: end - start + 1,
+            })
+            .execute()
+            .await,
+            Some((start, end)),
+        ),
+        _ => (get.execute().await, None),
+    };
+    let object = object
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| fail("object missing".into()))?;
+    let body = object
+        .body()
+        .ok_or_else(|| fail("object without body".into()))?
+        .response_body()?;
+    Ok(OriginBody { body, range })
+}
+
+async fn from_http(
+    origin: &HttpOrigin,
+    path: &str,
+    wanted: ByteRange,
+    head_only: bool,
+) -> Result<OriginBody, AppError> {
+    let fail = |what: String| {
+        worker::console_error!("HTTP origin failed: {what}");
+        AppError::code(ErrorCode::OriginUnavailable)
+    };
+    let headers = Headers::new();
+    headers.set(
+        "authorization",
+        &format!("Bearer {}", origin.token.expose()),
+    )?;
+    if let ByteRange::Partial { start, end } = wanted {
+        headers.set("range", &format!("bytes={start}-{end}"))?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(if head_only { Method::Head } else { Method::Get })
+        .with_headers(headers);
+    let request = Request::new_with_init(&format!("{}/{path}", origin.base), &init)?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let send = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = std::time::Duration::from_secs(origin.timeout_seconds);
+    let response = match select(send, Box::pin(Delay::from(timeout))).await {
+        Either::Left((result, _)) => result.map_err(|e| fail(e.to_string()))?,
+        Either::Right(_) => {
+            controller.abort();
+            return Err(fail("timed out before answering".into()));
+        }
+    };
+    let range = match (response.status_code(), wanted) {
+        (206, ByteRange::Partial { start, end }) => Some((start, end)),
+        (200, _) => None,
+        (status, _) => return Err(fail(format!("answered {status}"))),
+    };
+    // The origin's body stream is handed on as it is: never read into memory here.
+    let body = if head_only {
+        ResponseBody::Empty
+    } else {
+        response.into_parts().1
+    };
+    Ok(OriginBody { body, range })
+}
+
+/// Streams a document from origin storage with safe headers. `head_only` answers HEAD
+/// without a body; `range` is the request's `Range` header (one byte range is served as 206).
 pub async fn stream_document(
     env: &Env,
+    http_origin: Option<&HttpOrigin>,
     doc: &DocumentRow,
     disposition: Disposition,
     head_only: bool,
     range: Option<&str>,
 ) -> Result<Response, AppError> {
-    let bucket = bucket(env)?;
     let size = u64::try_from(doc.size).unwrap_or(0);
     let wanted = parse_range(range, size);
     if wanted == ByteRange::Unsatisfiable {
@@ -81,30 +210,16 @@ pub async fn stream_document(
         }
         return Ok(response);
     }
-    let object = if head_only {
-        bucket.head(doc.storage_key.clone()).await
-    } else {
-        let get = bucket.get(doc.storage_key.clone());
-        match wanted {
-            ByteRange::Partial { start, end } => {
-                get.range(Range::OffsetWithLength {
-                    offset: start,
-                    length: end - start + 1,
-                })
-                .execute()
-                .await
-            }
-            _ => get.execute().await,
+    let source = match doc.storage_key.strip_prefix(HTTP_PREFIX) {
+        Some(path) => {
+            let origin = http_origin.ok_or_else(|| {
+                worker::console_error!("document on the HTTP origin, but none is configured");
+                AppError::code(ErrorCode::OriginUnavailable)
+            })?;
+            from_http(origin, path, wanted, head_only).await?
         }
-    }
-    .map_err(|e| {
-        worker::console_error!("origin read failed: {e}");
-        AppError::code(ErrorCode::OriginUnavailable)
-    })?
-    .ok_or_else(|| {
-        worker::console_error!("origin object missing for a live document");
-        AppError::code(ErrorCode::OriginUnavailable)
-    })?;
+        None => from_r2(env, &doc.storage_key, wanted, head_only).await?,
+    };
 
     let inline_allowed = INLINE_TYPES.contains(&doc.content_type.as_str());
     let (content_type, disposition) = if inline_allowed {
@@ -123,14 +238,14 @@ pub async fn stream_document(
         &format!("{kind}; filename=\"{}\"", file_name(doc)),
     )?;
     headers.set("accept-ranges", "bytes")?;
-    let (status, length) = match wanted {
-        ByteRange::Partial { start, end } if !head_only => {
-            if let Some(value) = wanted.content_range(object.size()) {
-                headers.set("content-range", &value)?;
-            }
+    // The length is the registered size, so a client can tell a stream cut short by a
+    // failing origin from a complete document.
+    let (status, length) = match source.range {
+        Some((start, end)) => {
+            headers.set("content-range", &format!("bytes {start}-{end}/{size}"))?;
             (206, end - start + 1)
         }
-        _ => (200, object.size()),
+        None => (200, size),
     };
     headers.set("content-length", &length.to_string())?;
     headers.set("cache-control", "no-store, private")?;
@@ -145,15 +260,7 @@ pub async fn stream_document(
     } else {
         headers.set("content-security-policy", DOCUMENT_CSP)?;
     }
-    let body = if head_only {
-        ResponseBody::Empty
-    } else {
-        object
-            .body()
-            .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
-            .response_body()?
-    };
-    Ok(Response::from_body(body)?
+    Ok(Response::from_body(source.body)?
         .with_status(status)
         .with_headers(headers))
 }

@@ -134,6 +134,19 @@ pub struct SharedNote {
     pub sections: Vec<NoteSection>,
 }
 
+/// `PUT /api/v1/clinic/patients/{id}/documents/{doc}/external`: registers a document that
+/// stays on the clinic's HTTP origin (`ORIGIN_BASE_URL`) at `origin_path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalDocument {
+    pub kind: DocumentKind,
+    pub title: String,
+    pub date: NaiveDate,
+    pub size: u64,
+    pub content_type: String,
+    pub origin_path: String,
+}
+
 /// A registered document as the clinic API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {

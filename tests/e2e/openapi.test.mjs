@@ -12,7 +12,7 @@ const table = readFileSync(new URL("edge/src/routes/mod.rs", root), "utf8");
 function routesInCode() {
   const out = new Set();
   const body = table.slice(table.indexOf("match (method, segments.as_slice())"), table.indexOf("fn known_path"));
-  for (const m of body.matchAll(/\(((?:Method::\w+\s*\|?\s*)+),\s*\[([^\]]*)\]\)\s*=>/g)) {
+  for (const m of body.matchAll(/\(\s*((?:Method::\w+\s*\|?\s*)+),\s*\[([^\]]*)\],?\s*\)\s*=>/g)) {
     const methods = m[1].split("|").map((s) => s.trim().replace("Method::", "").toUpperCase()).filter(Boolean);
     const segs = m[2].split(",").map((s) => s.trim()).filter(Boolean);
     if (segs.includes("..")) continue;

@@ -188,3 +188,61 @@ export function signLink(seedB64url, header, claims) {
   const input = `${enc({ alg: "EdDSA", ...header })}.${enc(claims)}`;
   return `${input}.${sign(null, Buffer.from(input), key).toString("base64url")}`;
 }
+
+export const ORIGIN_TOKEN = "test-origin-token";
+
+/**
+ * A fake clinic document origin. `files` maps a path to `{ bytes, mode }` where mode is
+ * "ok" (honours Range), "error" (500), "slow" (answers after `slowMs`), or "reset" (sends
+ * half the bytes, then drops the connection). Requests without the bearer token get 401.
+ */
+export async function startFakeOrigin(files, { slowMs = 10_000 } = {}) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url, headers: req.headers });
+    if (req.headers.authorization !== `Bearer ${ORIGIN_TOKEN}`) {
+      res.writeHead(401);
+      return res.end();
+    }
+    const file = files[req.url.replace(/^\//, "")];
+    if (!file) {
+      res.writeHead(404);
+      return res.end();
+    }
+    const { bytes, mode = "ok" } = file;
+    if (mode === "error") {
+      res.writeHead(500);
+      return res.end("origin exploded");
+    }
+    if (mode === "slow") {
+      const t = setTimeout(() => {
+        res.writeHead(200, { "content-length": bytes.length });
+        res.end(bytes);
+      }, slowMs);
+      res.on("close", () => clearTimeout(t));
+      return;
+    }
+    if (mode === "reset") {
+      res.writeHead(200, { "content-length": bytes.length });
+      res.write(bytes.subarray(0, bytes.length >> 1));
+      return setTimeout(() => res.destroy(), 50);
+    }
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+    if (m) {
+      const [start, end] = [Number(m[1]), Math.min(Number(m[2]), bytes.length - 1)];
+      res.writeHead(206, {
+        "content-range": `bytes ${start}-${end}/${bytes.length}`,
+        "content-length": end - start + 1,
+      });
+      return res.end(bytes.subarray(start, end + 1));
+    }
+    res.writeHead(200, { "content-length": bytes.length });
+    res.end(req.method === "HEAD" ? undefined : bytes);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}

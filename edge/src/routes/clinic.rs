@@ -11,8 +11,9 @@ use sealpost_shared::recipients::{
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::token::{issue_link, LinkClaims};
 use sealpost_shared::wire::{
-    ApiError, ConsultationNote, ContactUpsert, Document, DocumentKind, DocumentUpload, Patient,
-    PatientUpsert, PracticeSettings, ShareMethod, ShareRequest, ShareResponse, UnshareRequest,
+    ApiError, ConsultationNote, ContactUpsert, Document, DocumentKind, DocumentUpload,
+    ExternalDocument, Patient, PatientUpsert, PracticeSettings, ShareMethod, ShareRequest,
+    ShareResponse, UnshareRequest,
 };
 use worker::{Request, Response};
 
@@ -202,6 +203,65 @@ pub async fn upload_document(
         date: meta.date,
         size,
         content_type,
+    };
+    Ok(json_response(&document, 201))
+}
+
+/// `PUT /api/v1/clinic/patients/{patient}/documents/{doc}/external`: registers a document
+/// that stays on the clinic's HTTP origin; the edge streams it from there on each view.
+pub async fn register_external_document(
+    ctx: &Ctx,
+    req: &mut Request,
+    raw_patient: &str,
+    raw_doc: &str,
+) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    let doc = DocumentId::try_from(raw_doc.to_owned())
+        .map_err(|e| invalid(format!("document id: {e}")))?;
+    let body: ExternalDocument = read_json(req).await?;
+    if ctx.cfg.http_origin.is_none() {
+        return Err(ApiError::new(ErrorCode::Conflict)
+            .with_message("No clinic origin is configured (ORIGIN_BASE_URL).")
+            .into());
+    }
+    if !origin::is_valid_origin_path(&body.origin_path) {
+        return Err(invalid(
+            "origin_path must be a relative path of letters, digits, '-', '_', '.' and '/'",
+        ));
+    }
+    if body.title.trim().is_empty() || body.title.len() > 200 {
+        return Err(invalid("title must be 1 to 200 characters"));
+    }
+    if body.kind == DocumentKind::ConsultationNote
+        && body.content_type.starts_with("application/json")
+    {
+        return Err(invalid(
+            "structured consultation notes are uploaded, not registered",
+        ));
+    }
+    if ctx.db.patient(patient.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    ctx.db.upsert_document(
+        doc.as_str(),
+        patient.as_str(),
+        &kind_name(body.kind),
+        body.title.trim(),
+        &body.date.format("%Y-%m-%d").to_string(),
+        i64::try_from(body.size).unwrap_or(i64::MAX),
+        &body.content_type,
+        &origin::http_storage_key(&body.origin_path),
+        None,
+        ctx.now_secs(),
+    )?;
+    let document = Document {
+        id: doc,
+        patient_id: patient,
+        kind: body.kind,
+        title: body.title.trim().to_owned(),
+        date: body.date,
+        size: body.size,
+        content_type: body.content_type,
     };
     Ok(json_response(&document, 201))
 }

@@ -29,6 +29,13 @@ pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
             clinic::authorize(ctx, &req)?;
             clinic::share(ctx, &mut req).await
         }
+        (
+            Method::Put,
+            ["api", "v1", "clinic", "patients", patient, "documents", doc, "external"],
+        ) => {
+            clinic::authorize(ctx, &req)?;
+            clinic::register_external_document(ctx, &mut req, patient, doc).await
+        }
         (Method::Delete, ["api", "v1", "clinic", "patients", patient, "documents", doc]) => {
             clinic::authorize(ctx, &req)?;
             clinic::delete_document(ctx, patient, doc).await
@@ -98,6 +105,16 @@ fn known_path(segments: &[&str]) -> bool {
         segments,
         ["api", "v1", "clinic", "patients", _]
             | ["api", "v1", "clinic", "patients", _, "documents", _]
+            | [
+                "api",
+                "v1",
+                "clinic",
+                "patients",
+                _,
+                "documents",
+                _,
+                "external"
+            ]
             | ["api", "v1", "clinic", "shares"]
             | ["api", "v1", "clinic", "patients", _, "history"]
             | ["api", "v1", "clinic", "patients", _, "shares"]

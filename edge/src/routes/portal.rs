@@ -570,7 +570,15 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
             .audit(ctx.now_secs(), &row.patient_id, "recipient", event, &doc.id)?;
     }
     let range = req.headers().get("range")?;
-    origin::stream_document(&ctx.env, &doc, disposition, head_only, range.as_deref()).await
+    origin::stream_document(
+        &ctx.env,
+        ctx.cfg.http_origin.as_ref(),
+        &doc,
+        disposition,
+        head_only,
+        range.as_deref(),
+    )
+    .await
 }
 
 /// `GET /api/v1/portal/documents/{id}/sections`: the sections of a consultation note that were
