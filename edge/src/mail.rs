@@ -9,7 +9,7 @@ use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use crate::http::AppError;
-use crate::store::db::{MailJobRow, NewMail};
+use crate::store::db::{Attachment, MailJobRow, NewMail};
 use crate::store::Ctx;
 
 /// Backoff after the n-th failure: 10 s, 20 s, 40 s … capped at an hour.
@@ -67,7 +67,7 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
 
 /// One SendGrid v3 `POST /v3/mail/send`. Returns a short reason on failure (no secrets).
 async fn send(ctx: &Ctx, job: &MailJobRow) -> Result<(), String> {
-    let body = json!({
+    let mut body = json!({
         "personalizations": [{ "to": [{ "email": job.to_email }] }],
         "from": { "email": job.from_email, "name": job.from_name },
         "subject": job.subject,
@@ -78,6 +78,9 @@ async fn send(ctx: &Ctx, job: &MailJobRow) -> Result<(), String> {
             "open_tracking": { "enable": false }
         }
     });
+    if let Some(list) = &job.attachments {
+        body["attachments"] = serde_json::Value::Array(load_attachments(ctx, list).await?);
+    }
     let headers = Headers::new();
     let auth = format!("Bearer {}", ctx.cfg.mail.api_key.expose());
     headers
@@ -95,6 +98,46 @@ async fn send(ctx: &Ctx, job: &MailJobRow) -> Result<(), String> {
         Ok(response) => Err(format!("provider answered {}", response.status_code())),
         Err(err) => Err(format!("provider unreachable: {err}")),
     }
+}
+
+/// The text of an attachment email: the practice's name and a generic sentence.
+pub fn attachment_email(practice_name: &str) -> (String, String) {
+    let subject = format!("Documents from {practice_name}");
+    let body = format!(
+        "Hello,\n\n{practice_name} has sent you the attached documents.\n\n\
+         If you were not expecting this email, please delete it and let the practice know.\n"
+    );
+    (subject, body)
+}
+
+/// Reads the attachments of a job from the bucket, base64-encoded for the provider.
+async fn load_attachments(ctx: &Ctx, json: &str) -> Result<Vec<serde_json::Value>, String> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let list: Vec<Attachment> =
+        serde_json::from_str(json).map_err(|_| "attachment list unreadable".to_owned())?;
+    let bucket = crate::origin::bucket(&ctx.env).map_err(|_| "bucket unavailable".to_owned())?;
+    let mut out = Vec::with_capacity(list.len());
+    for a in list {
+        let object = bucket
+            .get(a.storage_key.clone())
+            .execute()
+            .await
+            .map_err(|e| format!("bucket read failed: {e}"))?
+            .ok_or_else(|| "an attached document no longer exists".to_owned())?;
+        let bytes = object
+            .body()
+            .ok_or_else(|| "attached document has no body".to_owned())?
+            .bytes()
+            .await
+            .map_err(|e| format!("bucket read failed: {e}"))?;
+        out.push(json!({
+            "content": STANDARD.encode(bytes),
+            "filename": a.filename,
+            "type": a.content_type,
+            "disposition": "attachment",
+        }));
+    }
+    Ok(out)
 }
 
 /// The text of a link email: the practice's name, a generic sentence and the link. Nothing

@@ -42,6 +42,19 @@ pub enum Disposition {
     Attachment,
 }
 
+/// The file extension for a content type we know, `bin` otherwise.
+pub fn extension(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "text/plain" => "txt",
+        _ => "bin",
+    }
+}
+
 /// A safe ASCII file name for `Content-Disposition`, from the title and type.
 fn file_name(doc: &DocumentRow) -> String {
     let stem: String = doc
@@ -56,15 +69,7 @@ fn file_name(doc: &DocumentRow) -> String {
         })
         .take(80)
         .collect();
-    let ext = match doc.content_type.as_str() {
-        "application/pdf" => "pdf",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        "text/plain" => "txt",
-        _ => "bin",
-    };
+    let ext = extension(&doc.content_type);
     format!("{stem}.{ext}")
 }
 

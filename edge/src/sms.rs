@@ -45,6 +45,7 @@ pub async fn send(
                 id: &id,
                 share_id: None,
                 recipient_label: "sms",
+                attachments: None,
                 patient_id,
                 to,
                 from_email: "sms",

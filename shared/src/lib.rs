@@ -5,6 +5,7 @@
 //! - nothing here does I/O or draws randomness: random bytes are passed in;
 //! - nothing here panics: no `unwrap`, `expect`, `panic!` or slice indexing outside tests.
 
+pub mod attachments;
 pub mod birthday;
 pub mod checks;
 pub mod consultation;

@@ -165,6 +165,8 @@ pub struct Document {
 pub enum ShareMethod {
     /// An email with a link to the portal; nothing confidential in the email.
     SecureLink,
+    /// The documents attached to a plain email (the practice's choice; no portal access).
+    Attachment,
 }
 
 fn patient_only() -> Vec<RecipientRef> {

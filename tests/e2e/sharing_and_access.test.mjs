@@ -280,3 +280,25 @@ test("chosen sections of a consultation note are shared with the patient only, a
   const raw = await fetch(`${app.base}/api/v1/portal/documents/note-1/content`, { headers: { cookie } });
   assert.equal(raw.status, 404, "the whole stored note is never sent");
 });
+
+test("documents can go as plain email attachments, within the provider's limit", async () => {
+  const before = mail.messages.length;
+  const r = await share({ document_ids: ["demo-invoice", "demo-scan"], method: "attachment" });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  assert.equal(mail.messages.length, before + 1);
+  const msg = mail.messages.at(-1);
+  assert.deepEqual(msg.attachments.map((a) => a.filename), ["document-1.pdf", "document-2.png"], "named by number, not title");
+  assert.deepEqual(msg.attachments[0].bytes, docs.find((d) => d.id === "demo-invoice").bytes);
+  assert.deepEqual(msg.attachments[1].bytes, docs.find((d) => d.id === "demo-scan").bytes);
+  assert.ok(!/open#/.test(msg.text), "no portal link in an attachment email");
+  for (const d of docs) assert.ok(!msg.text.includes(d.title) && !msg.subject.includes(d.title));
+  const big = { id: "big-scan", kind: "lab", title: "Big scan", date: "2026-11-03", contentType: "image/png", bytes: Buffer.alloc(21 * 1024 * 1024, 1) };
+  assert.equal((await app.clinic.uploadDocument(P, big)).status, 201);
+  const tooLarge = await share({ document_ids: ["big-scan"], method: "attachment" });
+  assert.equal(tooLarge.status, 400);
+  assert.match(tooLarge.json.message, /limited to .* share by secure link instead/);
+  const note = await share({ document_ids: ["note-1"], method: "attachment" });
+  assert.equal(note.status, 400);
+  assert.match(note.json.message, /secure link/);
+  assert.equal(mail.messages.length, before + 1, "refused shares send nothing");
+});

@@ -65,7 +65,10 @@ export async function startFakeMail() {
       const to = msg?.personalizations?.[0]?.to?.[0]?.email;
       const text = msg?.content?.find((c) => c.type === "text/plain")?.value;
       if (!to || !msg.from?.email || !msg.subject || !text) return fail(400, "bad shape");
-      messages.push({ to, from: msg.from, subject: msg.subject, text, raw: msg });
+      const attachments = (msg.attachments ?? []).map((a) => ({
+        filename: a.filename, type: a.type, bytes: Buffer.from(a.content, "base64"),
+      }));
+      messages.push({ to, from: msg.from, subject: msg.subject, text, attachments, raw: msg });
       res.writeHead(202);
       res.end();
     });

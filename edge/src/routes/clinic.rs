@@ -1,6 +1,7 @@
 //! The clinic API: directory, documents, shares and history. Callers authenticate with the
 //! clinic API key (a Worker secret) as a bearer token.
 
+use sealpost_shared::attachments::{may_attach, Attachable};
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::ids::{ContactId, DocumentId, LinkId, PatientId, RecipientId};
@@ -22,7 +23,7 @@ use crate::mail;
 use crate::origin;
 use crate::random;
 use crate::settings;
-use crate::store::db::{ContactRow, NewMail, PatientRow, RecipientRow};
+use crate::store::db::{Attachment, ContactRow, DocumentRow, NewMail, PatientRow, RecipientRow};
 use crate::store::Ctx;
 
 /// Largest document accepted through the API (Workers accept request bodies up to 100 MB on
@@ -295,10 +296,12 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         .patient(body.patient_id.as_str())?
         .ok_or_else(|| not_found("No patient with this id."))?;
     let mut kinds = Vec::new();
+    let mut rows = Vec::new();
     for id in &body.document_ids {
         match ctx.db.document(id.as_str())? {
             Some(doc) if doc.patient_id == patient.id => {
                 kinds.push(parse_kind(&doc.kind)?);
+                rows.push(doc.clone());
                 if let Some(chosen) = body.sections.get(id) {
                     let available: Vec<String> = doc
                         .sections
@@ -364,6 +367,11 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let sender = choose_sender(&kinds, &settings.senders).clone();
     let method = match body.method {
         ShareMethod::SecureLink => "secure_link",
+        ShareMethod::Attachment => "attachment",
+    };
+    let attachments = match body.method {
+        ShareMethod::SecureLink => None,
+        ShareMethod::Attachment => Some(plan_attachments(&rows, !body.sections.is_empty())?),
     };
 
     // Record everything before any email leaves: a provider outage cannot lose the share.
@@ -384,7 +392,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         if row.revoked != 0 {
             ctx.db.restore_recipient(&row.id)?;
         }
-        for id in &body.document_ids {
+        for id in body.document_ids.iter().filter(|_| attachments.is_none()) {
             let sections = match body.sections.get(id) {
                 Some(list) => Some(
                     serde_json::to_string(list)
@@ -406,18 +414,19 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
                 docs.join(",")
             ),
         )?;
-        send_link(
-            ctx,
-            &LinkMail {
-                practice_name: &settings.practice_name,
-                patient_id: &patient.id,
-                recipient_id: &row.id,
-                to: recipient.email.as_str(),
-                from: sender.as_str(),
-                share_id: Some(&share_id),
-                label: &describe(&recipient.reference),
-            },
-        )?;
+        let mail = LinkMail {
+            practice_name: &settings.practice_name,
+            patient_id: &patient.id,
+            recipient_id: &row.id,
+            to: recipient.email.as_str(),
+            from: sender.as_str(),
+            share_id: Some(&share_id),
+            label: &describe(&recipient.reference),
+        };
+        match &attachments {
+            None => send_link(ctx, &mail)?,
+            Some(list) => send_attachments(ctx, &mail, list)?,
+        }
     }
     let sent = mail::deliver_due(ctx).await?;
     let response = ShareResponse {
@@ -486,6 +495,50 @@ fn recipient_row(
         .ok_or_else(|| AppError::internal("contact recipient not created"))
 }
 
+/// Checks the documents against the attachment rule and lists what to attach. Files are
+/// named by number and type, never by title.
+fn plan_attachments(rows: &[DocumentRow], with_sections: bool) -> Result<String, AppError> {
+    let docs: Vec<Attachable> = rows
+        .iter()
+        .map(|d| Attachable {
+            size: u64::try_from(d.size).unwrap_or(u64::MAX),
+            structured_note: d.sections.is_some(),
+            in_bucket: !d.storage_key.starts_with("http:"),
+        })
+        .collect();
+    may_attach(&docs, with_sections).map_err(|why| invalid(why.to_string()))?;
+    let list: Vec<Attachment> = rows
+        .iter()
+        .enumerate()
+        .map(|(n, d)| Attachment {
+            storage_key: d.storage_key.clone(),
+            filename: format!("document-{}.{}", n + 1, origin::extension(&d.content_type)),
+            content_type: d.content_type.clone(),
+        })
+        .collect();
+    serde_json::to_string(&list).map_err(|_| AppError::internal("attachments not serialisable"))
+}
+
+/// Queues a plain email with the documents attached (read from the bucket when it is sent).
+fn send_attachments(ctx: &Ctx, m: &LinkMail<'_>, attachments: &str) -> Result<(), AppError> {
+    let (subject, text) = mail::attachment_email(m.practice_name);
+    mail::queue(
+        ctx,
+        &NewMail {
+            id: &random::id()?,
+            share_id: m.share_id,
+            recipient_label: m.label,
+            attachments: Some(attachments),
+            patient_id: m.patient_id,
+            to: m.to,
+            from_email: m.from,
+            from_name: m.practice_name,
+            subject: &subject,
+            body: &text,
+        },
+    )
+}
+
 /// One link email: who it is for and from, and which share it delivers.
 pub struct LinkMail<'a> {
     pub practice_name: &'a str,
@@ -520,6 +573,7 @@ pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
             id: &random::id()?,
             share_id: m.share_id,
             recipient_label: m.label,
+            attachments: None,
             patient_id,
             to: m.to,
             from_email: m.from,

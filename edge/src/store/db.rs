@@ -87,6 +87,16 @@ pub struct MailJobRow {
     pub status: String,
     pub attempts: i64,
     pub created_at: i64,
+    /// JSON list of [`Attachment`]s to read from the bucket when sending.
+    pub attachments: Option<String>,
+}
+
+/// One document to attach: where it is and what to call it (never its title).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Attachment {
+    pub storage_key: String,
+    pub filename: String,
+    pub content_type: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -150,6 +160,8 @@ pub struct NewMail<'a> {
     pub share_id: Option<&'a str>,
     /// Who it is for, as the history shows it ("patient", "relationship ann").
     pub recipient_label: &'a str,
+    /// JSON list of attachments, for the attachment method.
+    pub attachments: Option<&'a str>,
     pub patient_id: &'a str,
     pub to: &'a str,
     pub from_email: &'a str,
@@ -774,8 +786,8 @@ impl Db {
     pub fn insert_mail(&self, mail: &NewMail<'_>, now: i64) -> Result<(), AppError> {
         self.run(
             "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject, body,
-                 status, next_attempt_at, created_at, share_id, recipient_label)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+                 status, next_attempt_at, created_at, share_id, recipient_label, attachments)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
             vec![
                 s(mail.id),
                 s(mail.patient_id),
@@ -788,6 +800,7 @@ impl Db {
                 i(now),
                 mail.share_id.map(s).unwrap_or(SqlStorageValue::Null),
                 s(mail.recipient_label),
+                mail.attachments.map(s).unwrap_or(SqlStorageValue::Null),
             ],
         )
     }
@@ -795,7 +808,7 @@ impl Db {
     pub fn due_mail(&self, now: i64) -> Result<Vec<MailJobRow>, AppError> {
         self.rows(
             "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
-                    attempts, created_at
+                    attempts, created_at, attachments
              FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
              ORDER BY created_at LIMIT 50",
             vec![i(now)],
@@ -838,7 +851,7 @@ impl Db {
     pub fn outbox(&self) -> Result<Vec<MailJobRow>, AppError> {
         self.rows(
             "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
-                    attempts, created_at
+                    attempts, created_at, attachments
              FROM mail_jobs ORDER BY created_at DESC, rowid DESC LIMIT 100",
             vec![],
         )

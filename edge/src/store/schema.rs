@@ -146,6 +146,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE mail_jobs ADD COLUMN share_id TEXT;
     ALTER TABLE mail_jobs ADD COLUMN recipient_label TEXT;
     ",
+    // 4: documents sent as email attachments (JSON list of what to attach at send time).
+    "
+    ALTER TABLE mail_jobs ADD COLUMN attachments TEXT;
+    ",
 ];
 
 #[derive(serde::Deserialize)]
