@@ -79,7 +79,10 @@ async fn send(ctx: &Ctx, job: &MailJobRow) -> Result<(), String> {
         }
     });
     if let Some(list) = &job.attachments {
-        body["attachments"] = serde_json::Value::Array(load_attachments(ctx, list).await?);
+        let loaded = serde_json::Value::Array(load_attachments(ctx, list).await?);
+        if let Some(object) = body.as_object_mut() {
+            object.insert("attachments".to_owned(), loaded);
+        }
     }
     let headers = Headers::new();
     let auth = format!("Bearer {}", ctx.cfg.mail.api_key.expose());
