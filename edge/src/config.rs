@@ -20,6 +20,8 @@ pub struct Config {
     pub practice_name: String,
     pub mail: MailConfig,
     pub sms: SmsConfig,
+    /// The clinic's webhook for openings, views and downloads, if configured.
+    pub webhook: Option<Webhook>,
     /// The clinic's own document origin, for documents registered by path.
     pub http_origin: Option<HttpOrigin>,
     /// Key for the keyed hashes of SMS codes, derived from the link-signing seed.
@@ -34,6 +36,12 @@ pub struct MailConfig {
     pub api_key: SecretString,
     /// The general sender address.
     pub from: String,
+}
+
+/// Where and with what secret the webhook is signed (`WEBHOOK_URL`, `WEBHOOK_SECRET`).
+pub struct Webhook {
+    pub url: String,
+    pub secret: SecretString,
 }
 
 /// A clinic's HTTP document origin: requests carry its bearer token (`ORIGIN_BEARER_TOKEN`).
@@ -132,6 +140,16 @@ impl Config {
                 from: text(env, "SMS_FROM").unwrap_or_else(|| "Sealpost".to_owned()),
             },
             sms_code_key,
+            webhook: match (text(env, "WEBHOOK_URL"), text(env, "WEBHOOK_SECRET")) {
+                (Some(url), Some(secret)) => Some(Webhook {
+                    url,
+                    secret: SecretString::new(secret),
+                }),
+                (Some(_), None) => {
+                    return Err(AppError::internal("WEBHOOK_URL needs WEBHOOK_SECRET"))
+                }
+                _ => None,
+            },
             http_origin: text(env, "ORIGIN_BASE_URL").map(|base| HttpOrigin {
                 base: base.trim_end_matches('/').to_owned(),
                 token: SecretString::new(text(env, "ORIGIN_BEARER_TOKEN").unwrap_or_default()),

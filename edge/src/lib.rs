@@ -14,6 +14,7 @@ mod routes;
 mod settings;
 mod sms;
 mod store;
+mod webhook;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

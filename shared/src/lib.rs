@@ -22,6 +22,7 @@ pub mod session;
 pub mod sms;
 pub mod time;
 pub mod token;
+pub mod webhook;
 pub mod wire;
 
 pub use chrono;

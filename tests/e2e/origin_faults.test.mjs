@@ -6,6 +6,20 @@ import {
   startFakeMail, startFakeOrigin, startSealpost, portalPost, tokenOf, ORIGIN_TOKEN,
 } from "../support/harness.mjs";
 import { demoPatient, makePdf, makePng } from "../support/demo-docs.mjs";
+import { createServer } from "node:http";
+import { createHmac } from "node:crypto";
+
+const WEBHOOK_SECRET = "whsec-e2e-0123456789abcdef0123456789";
+const hooks = [];
+const hookServer = createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    hooks.push({ signature: req.headers["x-sealpost-signature"], body });
+    res.writeHead(204);
+    res.end();
+  });
+});
 
 let mail, origin, app, cookie;
 const P = "origin-patient";
@@ -21,9 +35,11 @@ const files = {
 before(async () => {
   mail = await startFakeMail();
   origin = await startFakeOrigin(files);
+  await new Promise((r) => hookServer.listen(0, "127.0.0.1", r));
   app = await startSealpost({
     mailBase: mail.base,
-    extraVars: { ORIGIN_BASE_URL: `${origin.base}/`, ORIGIN_BEARER_TOKEN: ORIGIN_TOKEN, ORIGIN_TIMEOUT_SECONDS: "2" },
+    extraVars: { ORIGIN_BASE_URL: `${origin.base}/`, ORIGIN_BEARER_TOKEN: ORIGIN_TOKEN, ORIGIN_TIMEOUT_SECONDS: "2",
+      WEBHOOK_URL: `http://127.0.0.1:${hookServer.address().port}/hook`, WEBHOOK_SECRET },
   });
   await app.clinic.upsertPatient(P, { ...demoPatient.body, email });
   const ids = [];
@@ -38,12 +54,14 @@ before(async () => {
   }
   await app.clinic.share({ patient_id: P, document_ids: ids, method: "secure_link", staff: "Dr Test" });
   const token = tokenOf(mail.latestLink(email));
+  assert.equal((await portalPost(app.base, "/open", { token })).json.outcome, "challenge");
   const r = await portalPost(app.base, "/verify/birthday", { token, day: "7", month: "3", year: "1984" });
   cookie = r.headers.get("set-cookie").split(";")[0];
 });
 after(async () => {
   await app?.stop();
   await origin?.stop();
+  await new Promise((r) => hookServer.close(r));
   await mail?.stop();
 });
 
@@ -99,4 +117,26 @@ test("an origin that drops the connection mid-stream never passes for a complete
     failed = true;
   }
   assert.ok(failed || received < expected, `the client sees a truncated transfer (got ${received} of ${expected})`);
+});
+
+test("the clinic's webhook hears of openings and downloads, signed, with ids only", async () => {
+  const res = await get("docs-ok-pdf", {});
+  await res.arrayBuffer();
+  await fetch(`${app.base}/api/v1/portal/documents/docs-ok-pdf/content?disposition=attachment`, { headers: { cookie } })
+    .then((r) => r.arrayBuffer());
+  const deadline = Date.now() + 5000;
+  while (!hooks.some((h) => JSON.parse(h.body).event === "downloaded") && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const events = hooks.map((h) => JSON.parse(h.body));
+  assert.ok(events.some((e) => e.event === "link_opened" && e.patient_id === P));
+  const download = events.find((e) => e.event === "downloaded");
+  assert.deepEqual(Object.keys(download).sort(), ["at", "document_id", "event", "patient_id"]);
+  assert.equal(download.document_id, "docs-ok-pdf");
+  for (const h of hooks) {
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(h.signature);
+    const expected = createHmac("sha256", WEBHOOK_SECRET).update(`${t}.${h.body}`).digest("hex");
+    assert.equal(v1, expected, "signature verifies");
+    assert.ok(Math.abs(Date.now() / 1000 - Number(t)) < 60);
+  }
 });

@@ -38,6 +38,7 @@ use crate::settings;
 use crate::sms;
 use crate::store::db::{PatientRow, RecipientRow, SessionRow};
 use crate::store::Ctx;
+use crate::webhook;
 
 const BIRTHDAY_FACTOR: &str = "birthday";
 const SMS_FACTOR: &str = "sms";
@@ -192,6 +193,7 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
                 "link_opened",
                 &holder.recipient.id,
             )?;
+            webhook::notify(ctx, "link_opened", &holder.patient.id, None);
             let link = LiveLink {
                 holder,
                 claims,
@@ -568,6 +570,7 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
         };
         ctx.db
             .audit(ctx.now_secs(), &row.patient_id, "recipient", event, &doc.id)?;
+        webhook::notify(ctx, event, &row.patient_id, Some(&doc.id));
     }
     let range = req.headers().get("range")?;
     origin::stream_document(
@@ -618,6 +621,7 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         "viewed",
         &doc.id,
     )?;
+    webhook::notify(ctx, "viewed", &row.patient_id, Some(&doc.id));
     let settings = settings::load(&ctx.db, &ctx.cfg)?;
     json_ok(&SharedNote {
         practice_name: settings.practice_name,
