@@ -37,9 +37,10 @@ mkdir -p "$dist/pkg"
 
 # rustc 1.95 targets the wasm features LLVM enables by default (sign-ext, mutable-globals,
 # multivalue, reference-types, bulk-memory, nontrapping-fptoint); wasm-opt must accept the same
-# set, all of which Chromium, Firefox and Safari support.
+# set, all of which Chromium, Firefox and Safari support. `--converge` repeats -Oz until the
+# module stops shrinking (measured: 177.8 → 176.3 KB brotli, a few seconds longer).
 wasm="$dist/pkg/sealpost_portal_bg.wasm"
-"$wasm_opt" -Oz \
+"$wasm_opt" -Oz --converge \
     --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals \
     --enable-reference-types --enable-multivalue \

@@ -30,8 +30,6 @@ pub enum Stop {
     Network,
     /// Any other refusal; `message` comes from the API and is written for people.
     Problem { message: String },
-    /// The practice asks for a check this portal does not offer.
-    UnsupportedCheck,
     /// The person signed out.
     SignedOut,
     /// No such page in the portal.
@@ -86,10 +84,6 @@ pub fn stop_text(stop: &Stop, practice: Option<&str>) -> (&'static str, String) 
             "Check your internet connection, then try again.".to_owned(),
         ),
         Stop::Problem { message } => ("Sorry, there is a problem", message.clone()),
-        Stop::UnsupportedCheck => (
-            "You cannot open these documents here",
-            format!("Contact {practice} to get your documents another way."),
-        ),
         Stop::SignedOut => (
             "You have signed out",
             "To see your documents again, open the link in your email.".to_owned(),
