@@ -82,12 +82,14 @@ pub fn internal_error(what: &str, err: &worker::Error) -> Response {
 /// CORS preflight, which we never grant.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    // The body is always consumed, even when it is refused: a request left half-read upsets
+    // the runtime's handling of the next request (seen in workerd as a restart).
+    let bytes = req.bytes().await?;
     if !content_type.starts_with("application/json") {
         return Err(ApiError::new(ErrorCode::BadRequest)
             .with_message("Send the body as application/json.")
             .into());
     }
-    let bytes = req.bytes().await?;
     if bytes.len() > MAX_JSON_BODY {
         return Err(ApiError::new(ErrorCode::BadRequest)
             .with_message("The request body is too large.")
