@@ -20,6 +20,8 @@ pub struct Config {
     pub practice_name: String,
     pub mail: MailConfig,
     pub sms: SmsConfig,
+    /// Cloudflare Access for the console, if configured.
+    pub access: Option<AccessConfig>,
     /// The clinic's webhook for openings, views and downloads, if configured.
     pub webhook: Option<Webhook>,
     /// The clinic's own document origin, for documents registered by path.
@@ -36,6 +38,16 @@ pub struct MailConfig {
     pub api_key: SecretString,
     /// The general sender address.
     pub from: String,
+}
+
+/// Cloudflare Access: the team domain (`ACCESS_TEAM_DOMAIN`, the tokens' `iss`), the
+/// application's audience tag (`ACCESS_AUD`), optionally the JWKS itself (`ACCESS_JWKS`,
+/// for tests; otherwise fetched from the team domain), and the roles (`STAFF_ROLES`).
+pub struct AccessConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_inline: Option<String>,
+    pub roles: std::collections::BTreeMap<String, sealpost_shared::staff::Role>,
 }
 
 /// Where and with what secret the webhook is signed (`WEBHOOK_URL`, `WEBHOOK_SECRET`).
@@ -140,6 +152,19 @@ impl Config {
                 from: text(env, "SMS_FROM").unwrap_or_else(|| "Sealpost".to_owned()),
             },
             sms_code_key,
+            access: match (text(env, "ACCESS_TEAM_DOMAIN"), text(env, "ACCESS_AUD")) {
+                (Some(issuer), Some(audience)) => Some(AccessConfig {
+                    issuer: issuer.trim_end_matches('/').to_owned(),
+                    audience,
+                    jwks_inline: text(env, "ACCESS_JWKS"),
+                    roles: match text(env, "STAFF_ROLES") {
+                        Some(json) => crate::staff::parse_roles(&json)
+                            .ok_or_else(|| AppError::internal("STAFF_ROLES is not valid JSON"))?,
+                        None => Default::default(),
+                    },
+                }),
+                _ => None,
+            },
             webhook: match (text(env, "WEBHOOK_URL"), text(env, "WEBHOOK_SECRET")) {
                 (Some(url), Some(secret)) => Some(Webhook {
                     url,

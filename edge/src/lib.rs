@@ -2,6 +2,7 @@
 //!
 //! - `/api/*` and `/dev/*` go to the practice's Durable Object ([`store::PracticeStore`]),
 //!   which holds every piece of security-relevant state with strong consistency;
+//! - `/console/…` pages get the clinic console's shell (`/console/index.html`);
 //! - everything else is the portal's static assets (the SPA fallback serves `index.html`);
 //! - every response leaves through [`http::secure`], which sets the security headers.
 
@@ -13,6 +14,7 @@ mod random;
 mod routes;
 mod settings;
 mod sms;
+mod staff;
 mod store;
 mod webhook;
 
@@ -23,6 +25,15 @@ pub use store::PracticeStore;
 /// The Durable Object binding and the one instance name: one deployment serves one practice.
 const STORE_BINDING: &str = "PRACTICE";
 const STORE_NAME: &str = "practice";
+
+/// A console page (not one of its files): `/console`, `/console/patients/…`.
+fn is_console_page(path: &str) -> bool {
+    let rest = match path.strip_prefix("/console") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+        _ => return false,
+    };
+    !rest.rsplit('/').next().unwrap_or_default().contains('.')
+}
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -37,6 +48,18 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 Err(err) => http::internal_error("store unavailable", &err),
             },
             Err(err) => http::internal_error("store binding missing", &err),
+        }
+    } else if is_console_page(&path) {
+        // The clinic console is its own single-page app: every page path gets its shell.
+        match env.assets("ASSETS") {
+            Ok(assets) => match assets
+                .fetch("https://assets.invalid/console/index.html", None)
+                .await
+            {
+                Ok(response) => response,
+                Err(err) => http::internal_error("assets unavailable", &err),
+            },
+            Err(err) => http::internal_error("assets binding missing", &err),
         }
     } else {
         match env.assets("ASSETS") {

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     SessionRequired,
     /// The thing asked for does not exist (or is not visible to the caller).
     NotFound,
+    /// The caller is known but their role does not allow this.
+    Forbidden,
     /// Sharing is switched off for this practice.
     SharingDisabled,
     /// The request is well formed but conflicts with the current state.
@@ -65,7 +67,7 @@ impl ErrorCode {
             Self::CodeExpired | Self::NoCodeRequested => 400,
             Self::NoMobileOnFile => 409,
             Self::SmsUnavailable => 502,
-            Self::AccessRevoked | Self::SharingDisabled | Self::DevOnly => 403,
+            Self::AccessRevoked | Self::SharingDisabled | Self::DevOnly | Self::Forbidden => 403,
             Self::LinkInvalid | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
@@ -99,6 +101,7 @@ impl ErrorCode {
                 "Your session has ended. Please open the link in your email again."
             }
             Self::NotFound => "Not found.",
+            Self::Forbidden => "Your role does not allow this.",
             Self::SharingDisabled => "Sharing is switched off for this practice.",
             Self::Conflict => "This conflicts with the current state.",
             Self::RateLimited => "Too many requests. Please wait a moment and try again.",

@@ -5,10 +5,13 @@
 //! - nothing here does I/O or draws randomness: random bytes are passed in;
 //! - nothing here panics: no `unwrap`, `expect`, `panic!` or slice indexing outside tests.
 
+#[cfg(feature = "access")]
+pub mod access;
 pub mod attachments;
 pub mod birthday;
 pub mod checks;
 pub mod consultation;
+pub mod date;
 pub mod error;
 mod hex;
 pub mod ids;
@@ -20,6 +23,7 @@ pub mod secret;
 pub mod sender;
 pub mod session;
 pub mod sms;
+pub mod staff;
 pub mod time;
 pub mod token;
 pub mod webhook;

@@ -130,6 +130,7 @@ impl ConsultationNote {
 pub struct SharedNote {
     pub practice_name: String,
     pub title: String,
+    #[serde(with = "crate::date")]
     pub date: NaiveDate,
     pub sections: Vec<NoteSection>,
 }
@@ -180,7 +181,9 @@ pub struct ShareRequest {
     pub patient_id: PatientId,
     pub document_ids: Vec<DocumentId>,
     pub method: ShareMethod,
-    /// The staff member who shares, for the audit.
+    /// The staff member who shares, for the audit (the clinic system must name one; staff
+    /// signed in through Access are recorded by their verified email instead).
+    #[serde(default)]
     pub staff: String,
     /// Who receives it, by id only (default: the patient).
     #[serde(default = "patient_only")]
@@ -235,11 +238,61 @@ pub struct ContactUpsert {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnshareRequest {
+    #[serde(default)]
     pub staff: String,
     #[serde(default)]
     pub recipient: Option<RecipientRef>,
     #[serde(default)]
     pub document_id: Option<DocumentId>,
+}
+
+// ---------------------------------------------------------------- clinic console
+
+/// A patient in search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientSummary {
+    pub id: PatientId,
+    pub name: String,
+    pub date_of_birth: NaiveDate,
+    /// Whether the patient's access is currently revoked (unshared).
+    pub revoked: bool,
+}
+
+/// A relationship, emergency contact or practice contact, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEntry {
+    pub id: crate::ids::ContactId,
+    pub name: String,
+    pub email: Option<String>,
+    pub relation: Option<String>,
+    pub emergency: bool,
+    /// Has a valid email, so may be chosen as a recipient.
+    pub eligible: bool,
+}
+
+/// `GET /api/v1/clinic/patients/{id}`: the patient's file for the share panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientFile {
+    pub patient: Patient,
+    pub revoked: bool,
+    pub email_valid: bool,
+    pub relationships: Vec<ContactEntry>,
+    pub practice_contacts: Vec<ContactEntry>,
+}
+
+/// `GET /api/v1/clinic/patients/{id}/documents`: a document as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffDocument {
+    pub id: DocumentId,
+    pub kind: DocumentKind,
+    pub title: String,
+    pub date: NaiveDate,
+    pub size: u64,
+    pub content_type: String,
+    /// Section ids of a structured consultation note (empty for files).
+    pub sections: Vec<String>,
+    /// When staff last previewed it (Unix seconds), for "most recently viewed first".
+    pub last_viewed_at: Option<i64>,
 }
 
 // ---------------------------------------------------------------- portal API
@@ -322,6 +375,7 @@ pub struct PortalDocument {
     pub id: DocumentId,
     pub kind: DocumentKind,
     pub title: String,
+    #[serde(with = "crate::date")]
     pub date: NaiveDate,
     pub size: u64,
     pub content_type: String,
@@ -458,6 +512,29 @@ mod tests {
         }
         .problem()
         .is_some());
+    }
+
+    #[test]
+    fn portal_dates_are_plain_iso_dates() {
+        let json = r#"{"practice_name":"P","title":"T","date":"2026-11-20","sections":[]}"#;
+        let note: SharedNote = serde_json::from_str(json).unwrap();
+        assert_eq!(note.date, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+        assert_eq!(serde_json::to_string(&note).unwrap(), json);
+        let document = PortalDocument {
+            id: DocumentId::try_from("doc-1".to_owned()).unwrap(),
+            kind: DocumentKind::Letter,
+            title: "Letter".into(),
+            date: note.date,
+            size: 12,
+            content_type: "application/pdf".into(),
+            note: false,
+        };
+        let json = serde_json::to_string(&document).unwrap();
+        assert!(json.contains(r#""date":"2026-11-20""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<PortalDocument>(&json).unwrap(),
+            document
+        );
     }
 
     #[test]

@@ -10,11 +10,12 @@ use sealpost_shared::recipients::{
     ResolvedRecipient,
 };
 use sealpost_shared::sender::choose_sender;
+use sealpost_shared::staff::StaffIdentity;
 use sealpost_shared::token::{issue_link, LinkClaims};
 use sealpost_shared::wire::{
-    ApiError, ConsultationNote, ContactUpsert, Document, DocumentKind, DocumentUpload,
-    ExternalDocument, Patient, PatientUpsert, PracticeSettings, ShareMethod, ShareRequest,
-    ShareResponse, UnshareRequest,
+    ApiError, ConsultationNote, ContactEntry, ContactUpsert, Document, DocumentKind,
+    DocumentUpload, ExternalDocument, Patient, PatientFile, PatientSummary, PatientUpsert,
+    PracticeSettings, ShareMethod, ShareRequest, ShareResponse, StaffDocument, UnshareRequest,
 };
 use worker::{Request, Response};
 
@@ -23,6 +24,7 @@ use crate::mail;
 use crate::origin;
 use crate::random;
 use crate::settings;
+use crate::staff::Caller;
 use crate::store::db::{Attachment, ContactRow, DocumentRow, NewMail, PatientRow, RecipientRow};
 use crate::store::Ctx;
 
@@ -32,16 +34,6 @@ const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
 /// A structured consultation note is text: 1 MB is generous.
 const MAX_NOTE_BYTES: u64 = 1024 * 1024;
-
-/// Checks `Authorization: Bearer <CLINIC_API_KEY>` in constant time.
-pub fn authorize(ctx: &Ctx, req: &Request) -> Result<(), AppError> {
-    let header = req.headers().get("authorization")?.unwrap_or_default();
-    let presented = header.strip_prefix("Bearer ").unwrap_or_default();
-    if presented.is_empty() || !ctx.cfg.clinic_api_key.ct_eq(presented) {
-        return Err(AppError::code(ErrorCode::Unauthorized));
-    }
-    Ok(())
-}
 
 fn invalid(message: impl Into<String>) -> AppError {
     ApiError::new(ErrorCode::InvalidFields)
@@ -274,7 +266,7 @@ fn clock_secs() -> i64 {
 
 /// `POST /api/v1/clinic/shares`: records the share, grants access to each recipient and
 /// emails each a fresh link from the sender address chosen by document type.
-pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Response, AppError> {
     let body: ShareRequest = read_json(req).await?;
     let now = ctx.now_secs();
     let settings = settings::load(&ctx.db, &ctx.cfg)?;
@@ -287,10 +279,8 @@ pub async fn share(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     if body.recipients.is_empty() {
         return Err(invalid("choose at least one recipient"));
     }
-    let staff = body.staff.trim();
-    if staff.is_empty() {
-        return Err(invalid("staff must name who is sharing"));
-    }
+    let actor = caller.actor(&body.staff)?;
+    let staff = actor.as_str();
     let patient = ctx
         .db
         .patient(body.patient_id.as_str())?
@@ -688,12 +678,17 @@ pub fn get_settings(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// `PUT /api/v1/clinic/settings`
-pub async fn put_settings(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+pub async fn put_settings(
+    ctx: &Ctx,
+    req: &mut Request,
+    caller: &Caller,
+) -> Result<Response, AppError> {
     let body: PracticeSettings = read_json(req).await?;
     if body.practice_name.trim().is_empty() || body.practice_name.len() > 120 {
         return Err(invalid("practice_name must be 1 to 120 characters"));
     }
     settings::save(&ctx.db, &body)?;
+    worker::console_log!("settings changed by {}", caller.actor("clinic system")?);
     json_ok(&body)
 }
 
@@ -703,13 +698,12 @@ pub async fn unshare(
     ctx: &Ctx,
     req: &mut Request,
     raw_patient: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
     let body: UnshareRequest = read_json(req).await?;
-    let staff = body.staff.trim();
-    if staff.is_empty() {
-        return Err(invalid("staff must name who is unsharing"));
-    }
+    let actor = caller.actor(&body.staff)?;
+    let staff = actor.as_str();
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
@@ -767,6 +761,7 @@ pub async fn delete_document(
     ctx: &Ctx,
     raw_patient: &str,
     raw_doc: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
     let doc = match ctx.db.document(raw_doc)? {
@@ -777,7 +772,7 @@ pub async fn delete_document(
     ctx.db.audit(
         ctx.now_secs(),
         patient.as_str(),
-        "clinic",
+        &caller.actor("clinic system")?,
         "document_deleted",
         &doc.id,
     )?;
@@ -805,4 +800,142 @@ pub fn history(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
         return Err(not_found("No patient with this id."));
     }
     json_ok(&ctx.db.audit_for(id.as_str())?)
+}
+
+/// `GET /api/v1/clinic/me`: who the console is signed in as.
+pub fn me(ctx: &Ctx, caller: &Caller) -> Result<Response, AppError> {
+    json_ok(&StaffIdentity {
+        email: caller
+            .email
+            .clone()
+            .unwrap_or_else(|| "clinic system".to_owned()),
+        role: caller.role,
+        dev_identity: caller.dev_identity,
+        practice_name: settings::load(&ctx.db, &ctx.cfg)?.practice_name,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /api/v1/clinic/patients?q=`: patients whose name or id contains `q` (at most 50).
+pub fn find_patients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let search: Search = req.query().unwrap_or(Search { q: String::new() });
+    let rows = ctx.db.find_patients(search.q.trim())?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(PatientSummary {
+            id: patient_id(&row.id)?,
+            name: row.name.clone(),
+            date_of_birth: row
+                .date_of_birth
+                .parse()
+                .map_err(|_| AppError::internal("stored date of birth unreadable"))?,
+            revoked: row.revoked != 0,
+        });
+    }
+    json_ok(&out)
+}
+
+fn contact_entries(rows: Vec<ContactRow>) -> Vec<ContactEntry> {
+    rows.into_iter()
+        .filter_map(|c| {
+            Some(ContactEntry {
+                eligible: c.email.as_deref().is_some_and(is_valid_email),
+                id: ContactId::try_from(c.id).ok()?,
+                name: c.name,
+                email: c.email,
+                relation: c.relation,
+                emergency: c.emergency != 0,
+            })
+        })
+        .collect()
+}
+
+/// `GET /api/v1/clinic/patients/{id}`: the patient with everyone a share may go to.
+pub fn patient_file(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
+    let id = patient_id(raw_id)?;
+    let row = ctx
+        .db
+        .patient(id.as_str())?
+        .ok_or_else(|| not_found("No patient with this id."))?;
+    json_ok(&PatientFile {
+        email_valid: is_valid_email(&row.email),
+        revoked: row.revoked != 0,
+        patient: patient_json(&row)?,
+        relationships: contact_entries(ctx.db.contacts(RELATIONSHIP, id.as_str())?),
+        practice_contacts: contact_entries(ctx.db.contacts(PRACTICE, "")?),
+    })
+}
+
+/// `GET /api/v1/clinic/patients/{id}/documents`: every live document, most recently
+/// previewed by staff first, then newest.
+pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
+    let id = patient_id(raw_id)?;
+    if ctx.db.patient(id.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    let mut out = Vec::new();
+    for (d, last_viewed_at) in ctx.db.staff_documents(id.as_str())? {
+        out.push(StaffDocument {
+            id: DocumentId::try_from(d.id.clone())
+                .map_err(|_| AppError::internal("stored document id invalid"))?,
+            kind: parse_kind(&d.kind)?,
+            title: d.title.clone(),
+            date: d
+                .date
+                .parse()
+                .map_err(|_| AppError::internal("stored document date invalid"))?,
+            size: u64::try_from(d.size).unwrap_or(0),
+            content_type: d.content_type.clone(),
+            sections: d
+                .sections
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default(),
+            last_viewed_at,
+        });
+    }
+    json_ok(&out)
+}
+
+/// `GET /api/v1/clinic/patients/{patient}/documents/{doc}/content`: staff preview (inline,
+/// streamed like the portal's), recorded so the list can show recently viewed first.
+pub async fn preview_document(
+    ctx: &Ctx,
+    req: &Request,
+    raw_patient: &str,
+    raw_doc: &str,
+    caller: &Caller,
+) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    let doc = match ctx.db.document(raw_doc)? {
+        Some(doc) if doc.patient_id == patient.as_str() => doc,
+        _ => return Err(not_found("No such document for this patient.")),
+    };
+    ctx.db.audit(
+        ctx.now_secs(),
+        patient.as_str(),
+        &caller.actor("clinic system")?,
+        "staff_viewed",
+        &doc.id,
+    )?;
+    let range = req.headers().get("range")?;
+    origin::stream_document(
+        &ctx.env,
+        ctx.cfg.http_origin.as_ref(),
+        &doc,
+        origin::Disposition::Inline,
+        false,
+        range.as_deref(),
+    )
+    .await
+}
+
+/// `GET /api/v1/clinic/contacts`: the practice's contacts.
+pub fn practice_contacts(ctx: &Ctx) -> Result<Response, AppError> {
+    json_ok(&contact_entries(ctx.db.contacts(PRACTICE, "")?))
 }

@@ -8,88 +8,139 @@ mod portal;
 use sealpost_shared::error::ErrorCode;
 use worker::{Method, Request, Response};
 
+use sealpost_shared::staff::Action;
+
 use crate::http::AppError;
+use crate::staff::{self, Caller};
 use crate::store::Ctx;
 
+/// Identifies the caller of a clinic API route and checks their role allows `action`.
+async fn caller(ctx: &Ctx, req: &Request, action: Action) -> Result<Caller, AppError> {
+    let caller = staff::identify(ctx, req).await?;
+    staff::require(&caller, action)?;
+    Ok(caller)
+}
+
+/// Handles one request, then makes sure its body is not left half-read: a route that refuses
+/// before reading (a wrong role, a bad content type) must still release the body, or workerd
+/// restarts the isolate on a later request.
 pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
+    let result = route(ctx, &mut req).await;
+    if !req.inner().body_used() {
+        if let Some(body) = req.inner().body() {
+            let _ = wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
+        }
+    }
+    result
+}
+
+async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
     match (method, segments.as_slice()) {
         // Clinic API (bearer key).
         (Method::Put, ["api", "v1", "clinic", "patients", id]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::upsert_patient(ctx, &mut req, id).await
+            caller(ctx, req, Action::Share).await?;
+            clinic::upsert_patient(ctx, req, id).await
         }
         (Method::Put, ["api", "v1", "clinic", "patients", patient, "documents", doc]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::upload_document(ctx, &mut req, patient, doc).await
+            caller(ctx, req, Action::Share).await?;
+            clinic::upload_document(ctx, req, patient, doc).await
         }
         (Method::Post, ["api", "v1", "clinic", "shares"]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::share(ctx, &mut req).await
+            let caller = caller(ctx, req, Action::Share).await?;
+            clinic::share(ctx, req, &caller).await
         }
         (
             Method::Put,
             ["api", "v1", "clinic", "patients", patient, "documents", doc, "external"],
         ) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::register_external_document(ctx, &mut req, patient, doc).await
+            caller(ctx, req, Action::Share).await?;
+            clinic::register_external_document(ctx, req, patient, doc).await
         }
         (Method::Delete, ["api", "v1", "clinic", "patients", patient, "documents", doc]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::delete_document(ctx, patient, doc).await
+            let caller = caller(ctx, req, Action::Unshare).await?;
+            clinic::delete_document(ctx, patient, doc, &caller).await
         }
         (Method::Put, ["api", "v1", "clinic", "patients", patient, "relationships", contact]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::upsert_relationship(ctx, &mut req, patient, contact).await
+            caller(ctx, req, Action::Share).await?;
+            clinic::upsert_relationship(ctx, req, patient, contact).await
         }
         (Method::Put, ["api", "v1", "clinic", "contacts", contact]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::upsert_practice_contact(ctx, &mut req, contact).await
+            caller(ctx, req, Action::Share).await?;
+            clinic::upsert_practice_contact(ctx, req, contact).await
         }
         (Method::Post, ["api", "v1", "clinic", "patients", id, "unshare"]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::unshare(ctx, &mut req, id).await
+            let caller = caller(ctx, req, Action::Unshare).await?;
+            clinic::unshare(ctx, req, id, &caller).await
         }
         (Method::Get, ["api", "v1", "clinic", "patients", id, "history"]) => {
-            clinic::authorize(ctx, &req)?;
+            caller(ctx, req, Action::View).await?;
             clinic::history(ctx, id)
         }
         (Method::Get, ["api", "v1", "clinic", "patients", id, "shares"]) => {
-            clinic::authorize(ctx, &req)?;
+            caller(ctx, req, Action::View).await?;
             clinic::shares(ctx, id)
         }
         (Method::Get, ["api", "v1", "clinic", "settings"]) => {
-            clinic::authorize(ctx, &req)?;
+            caller(ctx, req, Action::View).await?;
             clinic::get_settings(ctx)
         }
         (Method::Put, ["api", "v1", "clinic", "settings"]) => {
-            clinic::authorize(ctx, &req)?;
-            clinic::put_settings(ctx, &mut req).await
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            clinic::put_settings(ctx, req, &caller).await
+        }
+        // For the console.
+        (Method::Get, ["api", "v1", "clinic", "me"]) => {
+            let caller = caller(ctx, req, Action::View).await?;
+            clinic::me(ctx, &caller)
+        }
+        (Method::Get, ["api", "v1", "clinic", "patients"]) => {
+            caller(ctx, req, Action::View).await?;
+            clinic::find_patients(ctx, req)
+        }
+        (Method::Get, ["api", "v1", "clinic", "patients", id]) => {
+            caller(ctx, req, Action::View).await?;
+            clinic::patient_file(ctx, id)
+        }
+        (Method::Get, ["api", "v1", "clinic", "patients", id, "documents"]) => {
+            caller(ctx, req, Action::View).await?;
+            clinic::patient_documents(ctx, id)
+        }
+        (
+            Method::Get,
+            ["api", "v1", "clinic", "patients", patient, "documents", doc, "content"],
+        ) => {
+            let caller = caller(ctx, req, Action::View).await?;
+            clinic::preview_document(ctx, req, patient, doc, &caller).await
+        }
+        (Method::Get, ["api", "v1", "clinic", "contacts"]) => {
+            caller(ctx, req, Action::View).await?;
+            clinic::practice_contacts(ctx)
         }
         // Portal API (link token, then session cookie).
-        (Method::Post, ["api", "v1", "portal", "open"]) => portal::open(ctx, &mut req).await,
+        (Method::Post, ["api", "v1", "portal", "open"]) => portal::open(ctx, req).await,
         (Method::Post, ["api", "v1", "portal", "verify", "birthday"]) => {
-            portal::verify_birthday(ctx, &mut req).await
+            portal::verify_birthday(ctx, req).await
         }
         (Method::Post, ["api", "v1", "portal", "sms", "send"]) => {
-            portal::send_code(ctx, &mut req).await
+            portal::send_code(ctx, req).await
         }
         (Method::Post, ["api", "v1", "portal", "verify", "sms"]) => {
-            portal::verify_code(ctx, &mut req).await
+            portal::verify_code(ctx, req).await
         }
         (Method::Post, ["api", "v1", "portal", "verify", "magic-link"]) => {
-            portal::confirm_magic_link(ctx, &mut req).await
+            portal::confirm_magic_link(ctx, req).await
         }
-        (Method::Get, ["api", "v1", "portal", "documents"]) => portal::list(ctx, &req),
+        (Method::Get, ["api", "v1", "portal", "documents"]) => portal::list(ctx, req),
         (Method::Get | Method::Head, ["api", "v1", "portal", "documents", id, "content"]) => {
-            portal::content(ctx, &req, id).await
+            portal::content(ctx, req, id).await
         }
         (Method::Get, ["api", "v1", "portal", "documents", id, "sections"]) => {
-            portal::sections(ctx, &req, id).await
+            portal::sections(ctx, req, id).await
         }
-        (Method::Post, ["api", "v1", "portal", "sign-out"]) => portal::sign_out(ctx, &req),
+        (Method::Post, ["api", "v1", "portal", "sign-out"]) => portal::sign_out(ctx, req),
         // Local development only.
         (Method::Get, ["dev", "outbox"]) => dev::outbox(ctx),
         (_, ["api", ..]) | (_, ["dev", ..]) if known_path(&segments) => {
@@ -122,6 +173,20 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "clinic", "patients", _, "unshare"]
             | ["api", "v1", "clinic", "contacts", _]
             | ["api", "v1", "clinic", "settings"]
+            | ["api", "v1", "clinic", "me"]
+            | ["api", "v1", "clinic", "patients"]
+            | ["api", "v1", "clinic", "patients", _, "documents"]
+            | [
+                "api",
+                "v1",
+                "clinic",
+                "patients",
+                _,
+                "documents",
+                _,
+                "content"
+            ]
+            | ["api", "v1", "clinic", "contacts"]
             | ["api", "v1", "portal", "open"]
             | ["api", "v1", "portal", "verify", "birthday"]
             | ["api", "v1", "portal", "verify", "sms"]

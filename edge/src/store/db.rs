@@ -246,6 +246,19 @@ impl Db {
         )
     }
 
+    /// Patients whose name or id contains `q` (case-insensitive), by name, at most 50.
+    pub fn find_patients(&self, q: &str) -> Result<Vec<PatientRow>, AppError> {
+        // `!` escapes LIKE's wildcards so a search for "50%" means what it says.
+        let escaped = q.replace('!', "!!").replace('%', "!%").replace('_', "!_");
+        let pattern = format!("%{escaped}%");
+        self.rows(
+            "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked FROM patients
+             WHERE name LIKE ? ESCAPE '!' OR id LIKE ? ESCAPE '!'
+             ORDER BY name LIMIT 50",
+            vec![s(&pattern), s(&pattern)],
+        )
+    }
+
     pub fn patient(&self, id: &str) -> Result<Option<PatientRow>, AppError> {
         self.first(
             "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked
@@ -476,6 +489,45 @@ impl Db {
              FROM documents WHERE id = ? AND deleted = 0",
             vec![s(id)],
         )
+    }
+
+    /// A patient's live documents with when staff last previewed each: recently previewed
+    /// first, then by date.
+    pub fn staff_documents(
+        &self,
+        patient_id: &str,
+    ) -> Result<Vec<(DocumentRow, Option<i64>)>, AppError> {
+        #[derive(Deserialize)]
+        struct Viewed {
+            id: String,
+            last_viewed_at: Option<i64>,
+        }
+        let docs: Vec<DocumentRow> = self.rows(
+            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
+                    d.storage_key, d.sections, NULL AS granted_sections
+             FROM documents d WHERE d.patient_id = ? AND d.deleted = 0
+             ORDER BY (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
+                         AND a.event = 'staff_viewed' AND a.detail = d.id) IS NULL,
+                      (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
+                         AND a.event = 'staff_viewed' AND a.detail = d.id) DESC,
+                      d.date DESC",
+            vec![s(patient_id)],
+        )?;
+        let viewed: Vec<Viewed> = self.rows(
+            "SELECT detail AS id, max(at) AS last_viewed_at FROM audit
+             WHERE patient_id = ? AND event = 'staff_viewed' GROUP BY detail",
+            vec![s(patient_id)],
+        )?;
+        Ok(docs
+            .into_iter()
+            .map(|d| {
+                let at = viewed
+                    .iter()
+                    .find(|v| v.id == d.id)
+                    .and_then(|v| v.last_viewed_at);
+                (d, at)
+            })
+            .collect())
     }
 
     /// The documents a recipient may see: granted, not deleted; newest first.

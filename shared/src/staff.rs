@@ -1,0 +1,90 @@
+//! Staff roles and what each may do in the clinic console and API.
+//!
+//! | role    | view patients, documents, history | share | unshare, delete | settings |
+//! |---------|-----------------------------------|-------|-----------------|----------|
+//! | viewer  | yes                               |       |                 |          |
+//! | sharer  | yes                               | yes   | yes             |          |
+//! | admin   | yes                               | yes   | yes             | yes      |
+//!
+//! Staff with no role configured may do nothing. The clinic system's API key acts as admin.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Sharer,
+    Admin,
+}
+
+/// What a request wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Share,
+    Unshare,
+    ChangeSettings,
+}
+
+/// Whether `role` may perform `action`.
+pub fn permits(role: Role, action: Action) -> bool {
+    match action {
+        Action::View => true,
+        Action::Share | Action::Unshare => role >= Role::Sharer,
+        Action::ChangeSettings => role == Role::Admin,
+    }
+}
+
+/// The role of a staff member from the configured map (`STAFF_ROLES`: email → role), matched
+/// case-insensitively; `None` when they have none.
+pub fn role_of(roles: &BTreeMap<String, Role>, email: &str) -> Option<Role> {
+    let wanted = email.trim().to_ascii_lowercase();
+    roles
+        .iter()
+        .find(|(k, _)| k.trim().to_ascii_lowercase() == wanted)
+        .map(|(_, r)| *r)
+}
+
+/// Who is calling the clinic API, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffIdentity {
+    pub email: String,
+    pub role: Role,
+    /// The local development identity: never available in production configuration.
+    pub dev_identity: bool,
+    pub practice_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_table_holds() {
+        use Action::*;
+        use Role::*;
+        let table = [
+            (Viewer, [true, false, false, false]),
+            (Sharer, [true, true, true, false]),
+            (Admin, [true, true, true, true]),
+        ];
+        for (role, allowed) in table {
+            for (action, expected) in [View, Share, Unshare, ChangeSettings]
+                .into_iter()
+                .zip(allowed)
+            {
+                assert_eq!(permits(role, action), expected, "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn roles_match_emails_case_insensitively_and_unknown_staff_have_none() {
+        let roles = BTreeMap::from([("Alice@Clinic.example".to_owned(), Role::Admin)]);
+        assert_eq!(role_of(&roles, "alice@clinic.example"), Some(Role::Admin));
+        assert_eq!(role_of(&roles, "mallory@clinic.example"), None);
+    }
+}
