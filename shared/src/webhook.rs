@@ -87,9 +87,15 @@ mod tests {
     fn verify_accepts_fresh_genuine_and_refuses_the_rest() {
         let header = sign(SECRET, 1_000, BODY).unwrap();
         assert!(verify(SECRET, &header, BODY, 1_100));
-        assert!(!verify(SECRET, &header, BODY, 1_000 + TOLERANCE_SECONDS + 1), "too old");
+        assert!(
+            !verify(SECRET, &header, BODY, 1_000 + TOLERANCE_SECONDS + 1),
+            "too old"
+        );
         assert!(!verify(SECRET, &header, "{}", 1_100), "other body");
-        assert!(!verify(b"another secret", &header, BODY, 1_100), "other secret");
+        assert!(
+            !verify(b"another secret", &header, BODY, 1_100),
+            "other secret"
+        );
         assert!(!verify(SECRET, "t=1000", BODY, 1_100));
         assert!(!verify(SECRET, "garbage", BODY, 1_100));
     }

@@ -124,9 +124,7 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         (Method::Post, ["api", "v1", "portal", "verify", "birthday"]) => {
             portal::verify_birthday(ctx, req).await
         }
-        (Method::Post, ["api", "v1", "portal", "sms", "send"]) => {
-            portal::send_code(ctx, req).await
-        }
+        (Method::Post, ["api", "v1", "portal", "sms", "send"]) => portal::send_code(ctx, req).await,
         (Method::Post, ["api", "v1", "portal", "verify", "sms"]) => {
             portal::verify_code(ctx, req).await
         }
