@@ -4,9 +4,15 @@
 # the Worker in workerd and the portal in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
+last=$SECONDS
 bash scripts/setup.sh
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() {
+  printf '\n\033[1m== %s\033[0m  (previous step %ss, total %ss)\n' "$*" $((SECONDS - last)) $((SECONDS - started))
+  last=$SECONDS
+}
+trap 'printf "\ntest.sh: %ss in all\n" $((SECONDS - started))' EXIT
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "clippy (native)"
