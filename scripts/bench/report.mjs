@@ -1,0 +1,150 @@
+// Turns the outputs of scripts/bench.sh (criterion text, run.mjs JSON) into docs/BENCHMARKS.md.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import os from "node:os";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const work = process.argv[2];
+const sh = (c) => { try { return execSync(c, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { return "n/a"; } };
+const run = Object.assign({}, ...readdirSync(work).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(work, f), "utf8"))));
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const f1 = (x) => (x == null || Number.isNaN(x) ? "n/a" : x.toFixed(1));
+const f2 = (x) => (x == null || Number.isNaN(x) ? "n/a" : x.toFixed(2));
+const L = [];
+const p = (s = "") => L.push(s);
+
+// Machine and tools.
+const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
+p("# Sealpost benchmarks");
+p();
+p(`Written by \`bash scripts/bench.sh\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC at commit \`${sh("git rev-parse --short HEAD")}\`. A report, not a test.`);
+p("Everything runs on one machine over loopback: the load generator, Node and workerd share the same cores,");
+p("so **absolute numbers are only comparable on this machine; quote ratios**. Medians unless stated.");
+p();
+p("## Machine and tools");
+p();
+p("| | |");
+p("|---|---|");
+p(`| CPU | ${cpu} × ${sh("nproc")} (nproc) |`);
+p(`| memory | ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB |`);
+p(`| OS | ${sh("uname -sr")} |`);
+p(`| rustc | ${sh("rustc --version")} |`);
+p(`| node | ${process.version} |`);
+p(`| wrangler | ${sh("node_modules/.bin/wrangler --version").split("\n").pop()} |`);
+p(`| workerd | ${sh("node -e \"console.log(require('miniflare/package.json').version)\"") } (miniflare; workerd ${sh("node -e \"console.log(require('workerd/package.json').version)\"")}) |`);
+p(`| wrk | ${sh("wrk -v 2>&1 | head -1") || sh("wrk -v | head -1")} |`);
+p(`| chromium | ${sh("chromium --version")} |`);
+p();
+
+// Sizes.
+p("## Sizes");
+p();
+const dist = join(root, "portal", "dist");
+const files = ["index.html", "boot.js", ...readdirSync(dist).filter((f) => f.endsWith(".css")),
+  ...readdirSync(join(dist, "pkg")).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => `pkg/${f}`)];
+const size = (path) => {
+  const b = readFileSync(path);
+  return { raw: b.length, gz: gzipSync(b, { level: 9 }).length,
+    br: brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length };
+};
+p("Portal first load (what a phone downloads to show the date-of-birth form; gzip -9, brotli -q 11):");
+p();
+p("| file | raw | gzip | brotli |");
+p("|---|---:|---:|---:|");
+const tot = { raw: 0, gz: 0, br: 0 };
+for (const f of files) {
+  const s = size(join(dist, f));
+  for (const k in tot) tot[k] += s[k];
+  p(`| \`${f}\` | ${kb(s.raw)} | ${kb(s.gz)} | ${kb(s.br)} |`);
+}
+p(`| **total** | **${kb(tot.raw)}** | **${kb(tot.gz)}** | **${kb(tot.br)}** |`);
+p();
+const w = size(join(root, "edge", "build", "index_bg.wasm"));
+const js = size(join(root, "edge", "build", "index.js"));
+p(`Worker: \`edge/build/index_bg.wasm\` ${kb(w.raw)} raw, **${kb(w.gz)} gzip** (+ \`index.js\` ${kb(js.raw)} raw, ${kb(js.gz)} gzip).`);
+p(`Cloudflare's Worker size limit is 3 MB (Free) / 10 MB (Paid) after compression: the Worker uses ${((w.gz + js.gz) / (3 * 1024 * 1024) * 100).toFixed(0)} % of the Free limit.`);
+p();
+
+// Cold start and CPU.
+p("## Worker in workerd (wrangler dev --local, prebuilt)");
+p();
+if (run.coldStart) {
+  p(`**Cold start**: spawning \`wrangler dev\` (prebuilt Worker, fresh \`--persist-to\` state) to the first 200 on \`/\` (polled every 20 ms): median **${(run.coldStart.median / 1000).toFixed(2)} s** of ${run.coldStart.runs.map((x) => (x / 1000).toFixed(2)).join(", ")} s. This is wrangler's start-up, not Cloudflare's isolate cold start (which loads the same wasm in a few ms).`);
+  p();
+}
+if (run.cpu) {
+  p(`**CPU per request.** Method: workerd has no per-request CPU accounting in local mode, so this is the CPU time (utime + stime from \`/proc/<pid>/stat\`) of the ${run.workerdPids} workerd processes under \`wrangler dev\`, over N sequential requests, divided by N. It includes workerd's HTTP handling, the Durable Object's SQLite and local R2, so it is an upper bound on the Worker's own CPU (Cloudflare bills only the isolate).`);
+  p();
+  p("| request | N | CPU ms/request | wall ms/request |");
+  p("|---|---:|---:|---:|");
+  for (const c of run.cpu) p(`| ${c.name} | ${c.n} | ${f2(c.cpuMs)} | ${f2(c.wallMs)} |`);
+  p();
+}
+
+// Load.
+if (run.load) {
+  p("## Load on loopback (wrk, ~10 s each)");
+  p();
+  p("POSTs use a wrk Lua script with the JSON body; `list` sends the session cookie. One patient, one link, one Durable Object (all requests of a practice go through its single Durable Object, so this is the per-practice ceiling, not a Cloudflare-wide one).");
+  p();
+  p("| endpoint | connections | requests/s | p50 ms | p99 ms | requests | errors |");
+  p("|---|---:|---:|---:|---:|---:|---:|");
+  for (const r of run.load) p(`| ${r.name} | ${r.connections} | ${f1(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${r.total} | ${r.errors} |`);
+  p();
+}
+if (run.bulk) {
+  const b = run.bulk;
+  p(`**Bursts**: ${b.opens.n} link opens (20 at a time): ${b.opens.ok} answered with the challenge, **${b.opens.errors} errors**, ${f1(b.opens.seconds)} s. ${b.downloads.n} concurrent downloads of a 1 MiB document: ${b.downloads.ok} complete and intact, **${b.downloads.errors} errors**, ${f1(b.downloads.seconds)} s.${b.failures?.length ? ` Failures: ${b.failures.join("; ")}.` : ""}`);
+  p();
+}
+
+// Streaming.
+if (run.stream) {
+  const s = run.stream;
+  p("## Streaming a large document");
+  p();
+  p(`A ${(s.bytes / 2 ** 20).toFixed(0)} MiB document (the clinic API's upload limit, \`MAX_UPLOAD_BYTES\` = 100 MiB, so a 200 MB upload is refused by design) uploaded through the clinic API into local R2 (${f1(s.uploadMiBs)} MiB/s), then downloaded three times through the Worker with a session cookie. Baseline ("direct"): the same file served from disk by a plain Node HTTP server on loopback.`);
+  p();
+  p("| | MiB/s |");
+  p("|---|---:|");
+  p(`| through the Worker (R2 → Durable Object → Worker → client) | ${f1(s.workerMiBs)} |`);
+  p(`| direct (Node static server) | ${f1(s.directMiBs)} |`);
+  p(`| **ratio Worker / direct** | **${f2(s.ratio)}** |`);
+  p();
+  p(`workerd resident memory (sum of its processes, sampled every 25 ms from \`/proc/<pid>/status\` VmRSS): before ${f1(s.rss.before)} MiB, peak ${f1(s.rss.peak)} MiB, after ${f1(s.rss.after)} MiB. The peak rises by ${f1(s.rss.peak - s.rss.before)} MiB while ${(3 * s.bytes / 2 ** 20).toFixed(0)} MiB pass through, ${s.rss.peak - s.rss.before < s.bytes / 2 ** 20 ? "less than one document: the body is streamed, not buffered whole" : "**at least one whole document: check for buffering**"}; the growth stays after the download (allocator and local-R2 caches, not a per-request buffer).`);
+  p();
+}
+
+// Portal.
+if (run.portal) {
+  const q = run.portal;
+  p("## Portal on a throttled phone");
+  p();
+  p("Headless Chromium (playwright-core over CDP), 412×823 mobile viewport, cache disabled, `Network.emulateNetworkConditions` 1.6 Mbps down / 750 kbps up / 150 ms RTT and `Emulation.setCPUThrottlingRate` 4 (Lighthouse's mobile profile). Timed from navigating to the emailed link (`/open#<token>`) until `#dob-day` is visible and enabled (the portal has posted the token and shows the date-of-birth form); LCP from a `largest-contentful-paint` PerformanceObserver.");
+  p();
+  p(`| | median (5 runs) | runs |`);
+  p("|---|---:|---|");
+  p(`| date-of-birth form usable | **${(q.usableMedian / 1000).toFixed(2)} s** | ${q.runs.map((r) => (r.usableMs / 1000).toFixed(2)).join(", ")} |`);
+  p(`| LCP | **${(q.lcpMedian / 1000).toFixed(2)} s** | ${q.runs.map((r) => (r.lcpMs / 1000).toFixed(2)).join(", ")} |`);
+  p();
+}
+
+// Criterion.
+const crit = readFileSync(join(work, "criterion.txt"), "utf8");
+const unit = { ps: 1e-12, ns: 1e-9, "µs": 1e-6, us: 1e-6, ms: 1e-3, s: 1 };
+const rows = [...crit.matchAll(/^(\S+)\s*(?:\n\s*)?time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]/gm)];
+p("## Security core, native (criterion, `shared/benches/core.rs`)");
+p();
+p("`cargo bench -p sealpost-shared --bench core`, release profile on this machine's native target (the Worker runs the same code as wasm in V8, typically 1.5–3× slower).");
+p();
+p("| operation | median time | ops/s |");
+p("|---|---:|---:|");
+for (const [, name, v, u] of rows) {
+  const secs = Number(v) * unit[u];
+  p(`| \`${name}\` | ${v} ${u} | ${Math.round(1 / secs).toLocaleString("en-GB")} |`);
+}
+p();
+console.log(L.join("\n"));
