@@ -290,7 +290,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
     for id in &body.document_ids {
         match ctx.db.document(id.as_str())? {
             Some(doc) if doc.patient_id == patient.id => {
-                kinds.push(parse_kind(&doc.kind)?);
+                kinds.push(doc.typed()?.1);
                 rows.push(doc.clone());
                 if let Some(chosen) = body.sections.get(id) {
                     let available: Vec<String> = doc
@@ -433,11 +433,6 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
 const RELATIONSHIP: &str = "relationship";
 const PRACTICE: &str = "practice";
 
-fn parse_kind(stored: &str) -> Result<DocumentKind, AppError> {
-    serde_json::from_value(serde_json::Value::String(stored.to_owned()))
-        .map_err(|_| AppError::internal("stored document kind invalid"))
-}
-
 fn contact_views(rows: Vec<ContactRow>) -> Vec<ContactView> {
     rows.into_iter()
         .filter_map(|c| {
@@ -574,42 +569,37 @@ pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
     )
 }
 
-/// The email address a recipient's links go to, as on file now.
-pub fn address_on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<Option<String>, AppError> {
-    match (
-        recipient.contact_scope.as_deref(),
-        recipient.contact_id.as_deref(),
-    ) {
-        (Some(scope), Some(id)) => {
-            let owner = if scope == PRACTICE {
-                ""
-            } else {
-                recipient.patient_id.as_str()
-            };
-            Ok(ctx.db.contact(scope, owner, id)?.and_then(|c| c.email))
-        }
-        _ => Ok(ctx.db.patient(&recipient.patient_id)?.map(|p| p.email)),
-    }
+/// A recipient's email and mobile as on file now: the patient's own, or the contact's.
+pub struct OnFile {
+    pub email: Option<String>,
+    pub mobile: Option<String>,
 }
 
-/// The mobile number a recipient's SMS codes go to, as on file now.
-pub fn mobile_on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<Option<String>, AppError> {
+pub fn on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<OnFile, AppError> {
     match (
         recipient.contact_scope.as_deref(),
         recipient.contact_id.as_deref(),
     ) {
         (Some(scope), Some(id)) => {
+            // Practice contacts belong to no patient; relationships to this one.
             let owner = if scope == PRACTICE {
                 ""
             } else {
                 recipient.patient_id.as_str()
             };
-            Ok(ctx.db.contact(scope, owner, id)?.and_then(|c| c.mobile))
+            let contact = ctx.db.contact(scope, owner, id)?;
+            Ok(OnFile {
+                email: contact.as_ref().and_then(|c| c.email.clone()),
+                mobile: contact.and_then(|c| c.mobile),
+            })
         }
-        _ => Ok(ctx
-            .db
-            .patient(&recipient.patient_id)?
-            .and_then(|p| p.mobile)),
+        _ => {
+            let patient = ctx.db.patient(&recipient.patient_id)?;
+            Ok(OnFile {
+                email: patient.as_ref().map(|p| p.email.clone()),
+                mobile: patient.and_then(|p| p.mobile),
+            })
+        }
     }
 }
 
@@ -880,16 +870,13 @@ pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> 
     }
     let mut out = Vec::new();
     for (d, last_viewed_at) in ctx.db.staff_documents(id.as_str())? {
+        let (id, kind, date) = d.typed()?;
         out.push(StaffDocument {
-            id: DocumentId::try_from(d.id.clone())
-                .map_err(|_| AppError::internal("stored document id invalid"))?,
-            kind: parse_kind(&d.kind)?,
+            id,
+            kind,
             title: d.title.clone(),
-            date: d
-                .date
-                .parse()
-                .map_err(|_| AppError::internal("stored document date invalid"))?,
-            size: u64::try_from(d.size).unwrap_or(0),
+            date,
+            size: d.size_bytes(),
             content_type: d.content_type.clone(),
             sections: d
                 .sections

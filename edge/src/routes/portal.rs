@@ -33,7 +33,7 @@ use worker::{Method, Request, Response};
 use crate::http::{json_ok, read_json, AppError};
 use crate::origin::{self, Disposition};
 use crate::random;
-use crate::routes::clinic::{address_on_file, mobile_on_file, send_link, LinkMail};
+use crate::routes::clinic::{on_file, send_link, LinkMail};
 use crate::settings;
 use crate::sms;
 use crate::store::db::{PatientRow, RecipientRow, SessionRow};
@@ -147,7 +147,8 @@ fn challenge(ctx: &Ctx, link: &LiveLink) -> Result<Challenge, AppError> {
             }
         }
         ChallengeKind::SmsCode => {
-            let mobile = mobile_on_file(ctx, &link.holder.recipient)?
+            let mobile = on_file(ctx, &link.holder.recipient)?
+                .mobile
                 .ok_or_else(|| AppError::code(ErrorCode::NoMobileOnFile))?;
             match SMS_POLICY.status(&ctx.db.attempts(id, SMS_FACTOR)?, ctx.now) {
                 AttemptStatus::Locked { .. } => Err(locked_out(name)),
@@ -207,7 +208,8 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         }
         LinkDecision::Renew { send_email, .. } => {
             // The new link goes to the address on file, never to whoever clicked.
-            let to = address_on_file(ctx, &holder.recipient)?
+            let to = on_file(ctx, &holder.recipient)?
+                .email
                 .ok_or_else(|| AppError::code(ErrorCode::LinkInvalid))?;
             if send_email {
                 let log = record_renewal(&renewals, ctx.now);
@@ -248,10 +250,7 @@ fn granted_kinds(ctx: &Ctx, recipient_id: &str) -> Result<Vec<DocumentKind>, App
     ctx.db
         .documents_for(recipient_id)?
         .iter()
-        .map(|d| {
-            serde_json::from_value(serde_json::Value::String(d.kind.clone()))
-                .map_err(|_| AppError::internal("stored document kind invalid"))
-        })
+        .map(|d| d.typed().map(|(_, kind, _)| kind))
         .collect()
 }
 
@@ -349,7 +348,8 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
     // Locked recipients get no more codes either.
     let challenge = challenge(ctx, &link)?;
     let h = &link.holder;
-    let mobile = mobile_on_file(ctx, &h.recipient)?
+    let mobile = on_file(ctx, &h.recipient)?
+        .mobile
         .ok_or_else(|| AppError::code(ErrorCode::NoMobileOnFile))?;
     if let Err(wait) = may_send_code(&ctx.db.sms_sends(&h.recipient.id)?, ctx.now) {
         return Err(ApiError::new(ErrorCode::RateLimited)
@@ -514,20 +514,13 @@ pub fn list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let (_, row) = session(ctx, req)?;
     let mut documents = Vec::new();
     for d in ctx.db.documents_for(&row.recipient_id)? {
+        let (id, kind, date) = d.typed()?;
         documents.push(PortalDocument {
-            id: d
-                .id
-                .clone()
-                .try_into()
-                .map_err(|_| AppError::internal("stored document id invalid"))?,
-            kind: serde_json::from_value(serde_json::Value::String(d.kind.clone()))
-                .map_err(|_| AppError::internal("stored document kind invalid"))?,
+            id,
+            kind,
             title: d.title.clone(),
-            date: d
-                .date
-                .parse()
-                .map_err(|_| AppError::internal("stored document date invalid"))?,
-            size: u64::try_from(d.size).unwrap_or(0),
+            date,
+            size: d.size_bytes(),
             content_type: d.content_type.clone(),
             note: d.sections.is_some(),
         });

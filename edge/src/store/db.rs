@@ -3,8 +3,11 @@
 //! Every method is synchronous: inside a Durable Object, a run of SQL calls with no `await`
 //! between them is atomic, which is what makes read-decide-write sequences safe here.
 
+use sealpost_shared::chrono::NaiveDate;
+use sealpost_shared::ids::DocumentId;
 use sealpost_shared::lockout::AttemptState;
 use sealpost_shared::time::{from_unix_seconds, Now};
+use sealpost_shared::wire::DocumentKind;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use worker::{SqlStorage, SqlStorageValue};
 
@@ -64,6 +67,26 @@ pub struct DocumentRow {
     pub sections: Option<String>,
     /// The sections a grant limits the recipient to (JSON); `None` = the whole document.
     pub granted_sections: Option<String>,
+}
+
+impl DocumentRow {
+    /// The typed id, kind and date, as the wire types need them. Stored values were checked
+    /// on the way in, so a failure here means a damaged row: an internal error.
+    pub fn typed(&self) -> Result<(DocumentId, DocumentKind, NaiveDate), AppError> {
+        let id = DocumentId::try_from(self.id.clone())
+            .map_err(|_| AppError::internal("stored document id invalid"))?;
+        let kind = serde_json::from_value(serde_json::Value::String(self.kind.clone()))
+            .map_err(|_| AppError::internal("stored document kind invalid"))?;
+        let date = self
+            .date
+            .parse()
+            .map_err(|_| AppError::internal("stored document date invalid"))?;
+        Ok((id, kind, date))
+    }
+
+    pub fn size_bytes(&self) -> u64 {
+        u64::try_from(self.size).unwrap_or(0)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
