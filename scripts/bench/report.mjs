@@ -114,7 +114,8 @@ if (run.stream) {
   p(`| direct (Node static server) | ${f1(s.directMiBs)} |`);
   p(`| **ratio Worker / direct** | **${f2(s.ratio)}** |`);
   p();
-  p(`workerd resident memory (sum of its processes, sampled every 25 ms from \`/proc/<pid>/status\` VmRSS): before ${f1(s.rss.before)} MiB, peak ${f1(s.rss.peak)} MiB, after ${f1(s.rss.after)} MiB. The peak rises by ${f1(s.rss.peak - s.rss.before)} MiB while ${(3 * s.bytes / 2 ** 20).toFixed(0)} MiB pass through, ${s.rss.peak - s.rss.before < s.bytes / 2 ** 20 ? "less than one document: the body is streamed, not buffered whole" : "**at least one whole document: check for buffering**"}; the growth stays after the download (allocator and local-R2 caches, not a per-request buffer).`);
+  const rise = s.rss.peak - s.rss.before, doc = s.bytes / 2 ** 20;
+  p(`workerd resident memory (sum of its processes, sampled every 25 ms from \`/proc/<pid>/status\` VmRSS): before ${f1(s.rss.before)} MiB, peak ${f1(s.rss.peak)} MiB, after ${f1(s.rss.after)} MiB: +${f1(rise)} MiB while three downloads moved ${(3 * doc).toFixed(0)} MiB. ${rise < doc / 4 ? "Flat: the body is streamed." : rise < doc ? "Not flat, but below one document, so no download was buffered whole; the growth stays after the downloads end." : "**Not flat: the rise is as large as a whole document.**"} The sum includes workerd's local R2 simulator, which runs in the same processes, so this run cannot say how much belongs to the Worker's isolate.`);
   p();
 }
 
