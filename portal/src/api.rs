@@ -9,8 +9,8 @@ use serde::Serialize;
 use web_sys::RequestCache;
 
 use sealpost_shared::wire::{
-    ApiError, BirthdayVerifyRequest, DocumentList, OpenLinkRequest, OpenLinkResponse, SmsSent,
-    SmsVerifyRequest, VerifiedResponse,
+    ApiError, BirthdayVerifyRequest, DocumentList, OpenLinkRequest, OpenLinkResponse, SharedNote,
+    SmsSent, SmsVerifyRequest, VerifiedResponse,
 };
 
 /// Why a call did not give the expected answer.
@@ -94,6 +94,15 @@ pub async fn confirm_magic_link(token: &str) -> Result<VerifiedResponse, ApiFail
 /// `GET /api/v1/portal/documents`, newest first.
 pub async fn documents() -> Result<DocumentList, ApiFailure> {
     decode(answer(request(Request::get(DOCUMENTS)).send().await).await?).await
+}
+
+/// `GET /api/v1/portal/documents/{id}/sections`: the sections of a consultation note shared
+/// with this person, in note order.
+pub async fn note(id: &str) -> Result<SharedNote, ApiFailure> {
+    // The id comes from the address bar: encoded, it stays one path segment.
+    let id = String::from(js_sys::encode_uri_component(id));
+    let path = format!("{DOCUMENTS}/{id}/sections");
+    decode(answer(request(Request::get(&path)).send().await).await?).await
 }
 
 /// `POST /api/v1/portal/sign-out`: ends the session. The body of a success is not read.

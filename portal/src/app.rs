@@ -10,6 +10,7 @@ use crate::components::header::Header;
 use crate::components::stop_page::StopPage;
 use crate::logic::{token_from_fragment, FragmentToken, Stop};
 use crate::pages::documents::DocumentsPage;
+use crate::pages::note::NotePage;
 use crate::pages::open::OpenPage;
 
 /// The path emailed links point at (`/open#<token>`).
@@ -108,6 +109,7 @@ pub fn App(link: Link) -> impl IntoView {
                         <Route path=path!("/") view=|| view! { <StopPage stop=Stop::NoLink /> } />
                         <Route path=path!("/open") view=OpenPage />
                         <Route path=path!("/documents") view=DocumentsPage />
+                        <Route path=path!("/documents/:id/note") view=NotePage />
                     </Routes>
                 </main>
             </div>

@@ -3,12 +3,14 @@
 //!
 //! - [`api`]: the one typed client over `sealpost_shared::wire`;
 //! - [`logic`]: every decision as a pure function, tested natively;
+//! - [`download`]: large downloads with progress (fetch, then save a `blob:` URL);
 //! - [`app`]: the router and the state shared by pages (practice name, link token in memory);
 //! - [`pages`] and [`components`]: rendering only.
 
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod download;
 pub mod logic;
 pub mod pages;
 

@@ -34,6 +34,8 @@ pub enum Stop {
     SignedOut,
     /// No such page in the portal.
     NotFound,
+    /// A consultation note that is not (or no longer) shared with this person.
+    NoteUnavailable,
 }
 
 impl Stop {
@@ -87,6 +89,13 @@ pub fn stop_text(stop: &Stop, practice: Option<&str>) -> (&'static str, String) 
         Stop::SignedOut => (
             "You have signed out",
             "To see your documents again, open the link in your email.".to_owned(),
+        ),
+        Stop::NoteUnavailable => (
+            "This note is not available",
+            format!(
+                "It may have been withdrawn, or the address may be wrong. \
+                 Go back to your documents, or contact {practice} if you need it."
+            ),
         ),
         Stop::NotFound => (
             "Page not found",
@@ -664,6 +673,80 @@ pub fn content_url(id: &str, download: bool) -> String {
     format!("/api/v1/portal/documents/{id}/content{suffix}")
 }
 
+/// The portal page where a structured consultation note is read.
+pub fn note_path(id: &str) -> String {
+    format!("/documents/{id}/note")
+}
+
+/// What a failure to fetch a note's sections leads to: an unknown or unshared note is "not
+/// available"; everything else as on any page.
+pub fn note_stop(failure: &ApiFailure) -> Stop {
+    match failure {
+        ApiFailure::Api(error) if error.code == ErrorCode::NotFound => Stop::NoteUnavailable,
+        _ => stop_for(failure),
+    }
+}
+
+/// A section's text as paragraphs: split on blank lines, each trimmed; single line breaks stay
+/// inside their paragraph (the page shows them with `white-space: pre-line`).
+pub fn note_paragraphs(text: &str) -> Vec<String> {
+    let mut paragraphs = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line.trim_end());
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current.join("\n"));
+    }
+    paragraphs
+}
+
+/// Files above this size download with a progress bar; smaller ones are a plain link.
+pub const PROGRESS_ABOVE: u64 = 1024 * 1024;
+/// Files above this size are a plain link again: the progress download holds the whole file in
+/// memory before saving it, which a phone may not have to spare.
+pub const PROGRESS_UP_TO: u64 = 100 * 1024 * 1024;
+
+/// Whether "Download" fetches the file itself to show progress.
+pub fn downloads_with_progress(size: u64) -> bool {
+    size > PROGRESS_ABOVE && size <= PROGRESS_UP_TO
+}
+
+/// How much has arrived, in whole per cent (0–100), rounded down so 100 means done.
+pub fn percent(received: u64, total: u64) -> u32 {
+    if total == 0 {
+        return 0;
+    }
+    let per_cent = u128::from(received.min(total)) * 100 / u128::from(total);
+    u32::try_from(per_cent).unwrap_or(100)
+}
+
+/// The file name the edge chose (`attachment; filename="Blood_test.pdf"`), if it gave a
+/// plain one; otherwise `fallback`. Path separators are never taken from the header.
+pub fn download_name(disposition: Option<&str>, fallback: &str) -> String {
+    let named = disposition.and_then(|header| {
+        header.split(';').find_map(|part| {
+            let (key, value) = part.trim().split_once('=')?;
+            if !key.trim().eq_ignore_ascii_case("filename") {
+                return None;
+            }
+            let value = value.trim().trim_matches('"');
+            let safe = !value.is_empty()
+                && !value.contains(['/', '\\', '"'])
+                && !value.chars().any(char::is_control);
+            safe.then(|| value.to_owned())
+        })
+    });
+    named.unwrap_or_else(|| fallback.to_owned())
+}
+
 /// The `<title>`: what the page is, then the service; prefixed "Error: " while the form has errors.
 pub fn page_title(heading: &str, has_errors: bool) -> String {
     let prefix = if has_errors { "Error: " } else { "" };
@@ -677,6 +760,67 @@ mod tests {
 
     fn api(code: ErrorCode) -> ApiFailure {
         ApiFailure::Api(ApiError::new(code))
+    }
+
+    #[test]
+    fn notes_read_as_paragraphs() {
+        assert_eq!(note_path("note-1"), "/documents/note-1/note");
+        assert_eq!(
+            note_paragraphs("First line\nsame paragraph\n\n  \nSecond.  \n\n"),
+            ["First line\nsame paragraph", "Second."]
+        );
+        assert_eq!(note_paragraphs("\r\nOne\r\n\r\nTwo"), ["One", "Two"]);
+        assert!(note_paragraphs("  \n\n").is_empty());
+    }
+
+    #[test]
+    fn note_failures() {
+        assert_eq!(note_stop(&api(ErrorCode::NotFound)), Stop::NoteUnavailable);
+        assert_eq!(
+            note_stop(&api(ErrorCode::SessionRequired)),
+            Stop::SessionEnded
+        );
+        assert_eq!(note_stop(&ApiFailure::Network), Stop::Network);
+        assert!(!Stop::NoteUnavailable.can_retry());
+        let (heading, text) = stop_text(&Stop::NoteUnavailable, Some("Riverside Surgery"));
+        assert_eq!(heading, "This note is not available");
+        assert!(text.contains("contact Riverside Surgery"), "{text}");
+    }
+
+    #[test]
+    fn large_files_download_with_progress() {
+        assert!(!downloads_with_progress(0));
+        assert!(!downloads_with_progress(PROGRESS_ABOVE));
+        assert!(downloads_with_progress(PROGRESS_ABOVE + 1));
+        assert!(downloads_with_progress(5 * 1024 * 1024));
+        assert!(downloads_with_progress(PROGRESS_UP_TO));
+        assert!(!downloads_with_progress(PROGRESS_UP_TO + 1));
+        assert_eq!(percent(0, 0), 0);
+        assert_eq!(percent(0, 10), 0);
+        assert_eq!(percent(999, 1000), 99);
+        assert_eq!(percent(1000, 1000), 100);
+        assert_eq!(percent(2000, 1000), 100);
+        assert_eq!(percent(u64::MAX / 2, u64::MAX), 49);
+    }
+
+    #[test]
+    fn download_names_come_from_the_edge_when_safe() {
+        let header = Some(r#"attachment; filename="Blood_test.pdf""#);
+        assert_eq!(download_name(header, "x"), "Blood_test.pdf");
+        assert_eq!(
+            download_name(Some("attachment; FILENAME=a.png"), "x"),
+            "a.png"
+        );
+        assert_eq!(download_name(None, "Scan"), "Scan");
+        assert_eq!(download_name(Some("attachment"), "Scan"), "Scan");
+        assert_eq!(
+            download_name(Some(r#"attachment; filename="../x""#), "Scan"),
+            "Scan"
+        );
+        assert_eq!(
+            download_name(Some(r#"attachment; filename="""#), "Scan"),
+            "Scan"
+        );
     }
 
     #[test]

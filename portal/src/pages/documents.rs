@@ -8,36 +8,153 @@ use crate::app::use_portal;
 use crate::components::heading::PageHeading;
 use crate::components::loading::Loading;
 use crate::components::stop_page::StopPage;
+use crate::download;
 use crate::logic::{
-    content_url, document_details, format_date, iso_date, practice_in_failure, stop_for, Stop,
+    content_url, document_details, downloads_with_progress, format_date, iso_date, note_path,
+    percent, practice_in_failure, stop_for, Stop,
 };
+
+/// Where a progress download is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Download {
+    Idle,
+    /// Under way, in whole per cent.
+    Running(u32),
+    Saved,
+    Failed,
+}
+
+/// "Download" for a file large enough to deserve a progress bar: the link still works without
+/// the app (it is the plain download link); a click fetches the file here instead, showing
+/// progress, then saves it.
+#[component]
+fn ProgressDownload(id: String, title: String, size: u64) -> impl IntoView {
+    let href = content_url(&id, true);
+    let state = RwSignal::new(Download::Idle);
+    let progress_id = format!("download-{id}");
+    let start = {
+        let (href, title) = (href.clone(), title.clone());
+        move |event: leptos::ev::MouseEvent| {
+            event.prevent_default();
+            if matches!(state.get_untracked(), Download::Running(_)) {
+                return;
+            }
+            state.set(Download::Running(0));
+            let (href, title) = (href.clone(), title.clone());
+            spawn_local(async move {
+                let fetched = download::fetch_with_progress(&href, size, &title, |got, total| {
+                    let now = Download::Running(percent(got, total));
+                    if state.get_untracked() != now {
+                        state.set(now);
+                    }
+                })
+                .await;
+                let saved = fetched.and_then(|file| download::save(&file));
+                state.set(if saved.is_ok() {
+                    Download::Saved
+                } else {
+                    Download::Failed
+                });
+            });
+        }
+    };
+    let status = {
+        let title = title.clone();
+        move || match state.get() {
+            Download::Running(done) => view! {
+                <label class="download__label" for=progress_id.clone()>
+                    {format!("Downloading {title}")}
+                </label>
+                <span class="download__bar">
+                    <progress class="progress" id=progress_id.clone() max="100" value=done>
+                        {format!("{done}%")}
+                    </progress>
+                    <span class="download__percent" aria-hidden="true">
+                        {format!("{done}%")}
+                    </span>
+                </span>
+            }
+            .into_any(),
+            Download::Saved => {
+                view! { <span class="download__done">{format!("Downloaded {title}")}</span> }
+                    .into_any()
+            }
+            Download::Idle | Download::Failed => ().into_any(),
+        }
+    };
+    let failed = move || {
+        (state.get() == Download::Failed).then(|| {
+            view! {
+                <p class="error-message" role="alert">
+                    "The download did not finish. Check your internet connection, then try again."
+                </p>
+            }
+        })
+    };
+    view! {
+        <a class="document__link" href=href download="" on:click=start>
+            "Download"
+            <span class="visually-hidden">{format!(" {title}")}</span>
+        </a>
+        // Announced politely when the download starts and when it is saved; the bar's own
+        // value is read on demand, not on every change.
+        <span class="download" role="status">{status}</span>
+        {failed}
+    }
+}
 
 #[component]
 fn DocumentItem(document: PortalDocument) -> impl IntoView {
-    let id = document.id.as_str();
-    let open = content_url(id, false);
-    let download = content_url(id, true);
+    let id = document.id.as_str().to_owned();
     let title = document.title;
+    let actions = if document.note {
+        view! {
+            <a class="document__link" href=note_path(&id)>
+                "Read"
+                <span class="visually-hidden">{format!(" {title}")}</span>
+            </a>
+        }
+        .into_any()
+    } else {
+        let open = content_url(&id, false);
+        let download = if downloads_with_progress(document.size) {
+            view! { <ProgressDownload id=id.clone() title=title.clone() size=document.size /> }
+                .into_any()
+        } else {
+            view! {
+                <a class="document__link" href=content_url(&id, true) download="">
+                    "Download"
+                    <span class="visually-hidden">{format!(" {title}")}</span>
+                </a>
+            }
+            .into_any()
+        };
+        view! {
+            <a class="document__link" href=open target="_blank" rel="noopener">
+                "Open"
+                <span class="visually-hidden">{format!(" {title} (opens in a new tab)")}</span>
+            </a>
+            {download}
+        }
+        .into_any()
+    };
+    // A structured note is read on its own page: its stored size and type say nothing useful.
+    let details = (!document.note).then(|| {
+        view! {
+            <span class="document__details">
+                {document_details(&document.content_type, document.size)}
+            </span>
+        }
+    });
     view! {
         <li class="document">
             <p class="document__kind">{document.kind.label()}</p>
             <h2 class="document__title">{title.clone()}</h2>
             <p class="document__meta">
                 <time datetime=iso_date(document.date)>{format_date(document.date)}</time>
-                <span class="document__details">
-                    {document_details(&document.content_type, document.size)}
-                </span>
+                {details}
             </p>
-            <p class="document__actions">
-                <a class="document__link" href=open target="_blank" rel="noopener">
-                    "Open"
-                    <span class="visually-hidden">{format!(" {title} (opens in a new tab)")}</span>
-                </a>
-                <a class="document__link" href=download download="">
-                    "Download"
-                    <span class="visually-hidden">{format!(" {title}")}</span>
-                </a>
-            </p>
+            <div class="document__actions">{actions}</div>
         </li>
     }
 }

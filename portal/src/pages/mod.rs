@@ -1,4 +1,5 @@
 //! One module per route.
 
 pub mod documents;
+pub mod note;
 pub mod open;
