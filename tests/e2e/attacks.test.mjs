@@ -392,6 +392,8 @@ test("SMS provider 500 gives a clear sms_unavailable and loses nothing", async (
     assert.deepEqual(sent(), before);
     const events = (await historyOf(p.id)).map((e) => e.event);
     assert.ok(events.includes("sms_failed"), events.join(","));
+    const retry = await portalPost(app.base, "/sms/send", { token: p.token });
+    assert.equal(retry.status, 200, "the failed send is not counted: trying again works at once");
     const opened = await portalPost(app.base, "/open", { token: p.token });
     assert.equal(opened.json.challenge.attempts_left, 5, "the link and the attempt budget are intact");
     const verify = await portalPost(app.base, "/verify/sms", { token: p.token, code: "123456" });

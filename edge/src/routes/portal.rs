@@ -363,7 +363,8 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
     let issued = issue_code(&ctx.cfg.sms_code_key, &link.claims.link, &code, ctx.now)
         .ok_or_else(|| AppError::internal("SMS code key too short"))?;
     let now = ctx.now_secs();
-    // Record before sending: a send that fails still counts against the limits.
+    // Record before sending, so two presses racing during the provider call cannot both pass
+    // the limit; a send the provider refuses is taken back below.
     ctx.db.set_sms_code(
         issued.link.as_str(),
         &h.recipient.id,
@@ -382,6 +383,7 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
                 sms::SmsFailure::NotConfigured => "no SMS provider configured".to_owned(),
                 sms::SmsFailure::Provider(reason) => reason,
             };
+            ctx.db.remove_sms_send(&h.recipient.id, now)?;
             ctx.db
                 .audit(now, &h.patient.id, "system", "sms_failed", &reason)?;
             return Err(AppError::code(ErrorCode::SmsUnavailable));

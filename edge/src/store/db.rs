@@ -801,6 +801,15 @@ impl Db {
             .collect())
     }
 
+    /// Takes back a send that the provider did not accept, so the person may try again at once.
+    pub fn remove_sms_send(&self, recipient_id: &str, at: i64) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM sms_sends WHERE rowid = (SELECT rowid FROM sms_sends
+               WHERE recipient_id = ? AND sent_at = ? LIMIT 1)",
+            vec![s(recipient_id), i(at)],
+        )
+    }
+
     pub fn add_sms_send(&self, recipient_id: &str, now: i64) -> Result<(), AppError> {
         // Only the last day matters to any limit; older rows are dropped as we go.
         self.run(
