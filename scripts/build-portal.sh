@@ -30,7 +30,10 @@ fi
 
 cargo build -p sealpost-portal --release --target wasm32-unknown-unknown
 
-rm -rf "$dist"
+# Replace only the portal's own files: portal/dist/console/ is the clinic console's bundle
+# (scripts/build-console.sh) and must survive a portal rebuild.
+rm -rf "$dist/pkg" "$dist/index.html" "$dist/boot.js"
+rm -f "$dist"/*.css
 mkdir -p "$dist/pkg"
 "$wasm_bindgen" --target web --no-typescript --out-dir "$dist/pkg" \
     "$target_dir/wasm32-unknown-unknown/release/sealpost_portal.wasm"

@@ -8,6 +8,7 @@ ORIGIN="http://127.0.0.1:$PORT"
 
 bash scripts/setup.sh
 bash scripts/build-portal.sh
+bash scripts/build-console.sh
 bash scripts/build-edge.sh
 
 # Local secrets, made once: a random clinic API key and link-signing key.

@@ -1,0 +1,769 @@
+//! Every decision the console makes, as pure functions tested natively. Components only render
+//! what these return.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sealpost_shared::chrono::{DateTime, NaiveDate};
+use sealpost_shared::ids::{DocumentId, PatientId};
+use sealpost_shared::recipients::RecipientRef;
+use sealpost_shared::sender::choose_sender;
+use sealpost_shared::wire::{
+    ContactEntry, DocumentKind, PracticeSettings, ShareMethod, ShareRequest, StaffDocument,
+};
+
+/// How many documents the patient's file lists before "More documents".
+pub const FIRST_DOCUMENTS: usize = 5;
+
+/// Every kind, in the order the type filter offers them.
+pub const KINDS: [DocumentKind; 8] = [
+    DocumentKind::ConsultationNote,
+    DocumentKind::Letter,
+    DocumentKind::Lab,
+    DocumentKind::Prescription,
+    DocumentKind::Invoice,
+    DocumentKind::CreditNote,
+    DocumentKind::Form,
+    DocumentKind::Other,
+];
+
+/// The wire name of a kind (`credit_note`), for form values.
+pub fn kind_value(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Invoice => "invoice",
+        DocumentKind::CreditNote => "credit_note",
+        DocumentKind::ConsultationNote => "consultation_note",
+        DocumentKind::Prescription => "prescription",
+        DocumentKind::Letter => "letter",
+        DocumentKind::Lab => "lab",
+        DocumentKind::Form => "form",
+        DocumentKind::Other => "other",
+    }
+}
+
+/// The kind named by a form value; `None` for "all types" or anything unknown.
+pub fn kind_from_value(value: &str) -> Option<DocumentKind> {
+    KINDS.into_iter().find(|k| kind_value(*k) == value)
+}
+
+/// What staff typed and chose in the document filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentFilter {
+    pub kind: Option<DocumentKind>,
+    /// Matched case-insensitively against the title.
+    pub name: String,
+    /// Only documents dated on or after this day.
+    pub from: Option<NaiveDate>,
+}
+
+impl DocumentFilter {
+    pub fn is_active(&self) -> bool {
+        self.kind.is_some() || !self.name.trim().is_empty() || self.from.is_some()
+    }
+
+    pub fn matches(&self, doc: &StaffDocument) -> bool {
+        let name = self.name.trim().to_lowercase();
+        self.kind.is_none_or(|k| k == doc.kind)
+            && (name.is_empty() || doc.title.to_lowercase().contains(&name))
+            && self.from.is_none_or(|from| doc.date >= from)
+    }
+}
+
+/// The documents to list, in the edge's order (most recently viewed by staff first, then
+/// newest): those the filter keeps, only the first [`FIRST_DOCUMENTS`] unless `show_all`.
+/// Ticked documents stay listed even beyond the first five, so a selection is never hidden.
+/// Returns the documents and how many more there are.
+pub fn visible_documents<'a>(
+    docs: &'a [StaffDocument],
+    filter: &DocumentFilter,
+    show_all: bool,
+    ticked: &BTreeSet<DocumentId>,
+) -> (Vec<&'a StaffDocument>, usize) {
+    let matching: Vec<&StaffDocument> = docs.iter().filter(|d| filter.matches(d)).collect();
+    if show_all || matching.len() <= FIRST_DOCUMENTS {
+        return (matching, 0);
+    }
+    let mut shown = Vec::new();
+    let mut hidden = 0;
+    for (i, doc) in matching.into_iter().enumerate() {
+        if i < FIRST_DOCUMENTS || ticked.contains(&doc.id) {
+            shown.push(doc);
+        } else {
+            hidden += 1;
+        }
+    }
+    (shown, hidden)
+}
+
+/// The sender address a share of the ticked documents goes from, as the edge will choose it.
+pub fn sender_for(
+    docs: &[StaffDocument],
+    ticked: &BTreeSet<DocumentId>,
+    settings: &PracticeSettings,
+) -> String {
+    let kinds: Vec<DocumentKind> = docs
+        .iter()
+        .filter(|d| ticked.contains(&d.id))
+        .map(|d| d.kind)
+        .collect();
+    choose_sender(&kinds, &settings.senders).as_str().to_owned()
+}
+
+/// Whether consultation-note sections may be chosen: only when the patient alone receives the
+/// share by secure link (contacts never get part of a note; attachments carry whole files).
+pub fn sections_offered(recipients: &BTreeSet<RecipientKey>, method: ShareMethod) -> bool {
+    method == ShareMethod::SecureLink
+        && recipients.len() == 1
+        && recipients.contains(&RecipientKey::Patient)
+}
+
+/// A recipient as a set member (the wire [`RecipientRef`] is not `Ord`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecipientKey {
+    Patient,
+    Relationship(String),
+    PracticeContact(String),
+}
+
+impl RecipientKey {
+    pub fn to_ref(&self) -> Option<RecipientRef> {
+        use sealpost_shared::ids::ContactId;
+        Some(match self {
+            Self::Patient => RecipientRef::Patient,
+            Self::Relationship(id) => RecipientRef::Relationship {
+                id: ContactId::try_from(id.clone()).ok()?,
+            },
+            Self::PracticeContact(id) => RecipientRef::PracticeContact {
+                id: ContactId::try_from(id.clone()).ok()?,
+            },
+        })
+    }
+
+    /// A stable form value / element id suffix: `patient`, `rel-<id>`, `pc-<id>`.
+    pub fn value(&self) -> String {
+        match self {
+            Self::Patient => "patient".to_owned(),
+            Self::Relationship(id) => format!("rel-{id}"),
+            Self::PracticeContact(id) => format!("pc-{id}"),
+        }
+    }
+
+    pub fn from_value(value: &str) -> Option<Self> {
+        if value == "patient" {
+            Some(Self::Patient)
+        } else if let Some(id) = value.strip_prefix("rel-") {
+            Some(Self::Relationship(id.to_owned()))
+        } else {
+            value
+                .strip_prefix("pc-")
+                .map(|id| Self::PracticeContact(id.to_owned()))
+        }
+    }
+}
+
+/// The recipient a delivery in the sharing history went to, from the edge's label
+/// (`patient`, `relationship <id>`, `practice contact <id>`), for "Share again".
+pub fn recipient_from_label(label: &str) -> Option<RecipientKey> {
+    if label == "patient" {
+        Some(RecipientKey::Patient)
+    } else if let Some(id) = label.strip_prefix("relationship ") {
+        Some(RecipientKey::Relationship(id.to_owned()))
+    } else {
+        label
+            .strip_prefix("practice contact ")
+            .map(|id| RecipientKey::PracticeContact(id.to_owned()))
+    }
+}
+
+/// Why a contact cannot be chosen, shown beside its disabled checkbox.
+pub fn ineligible_reason(contact: &ContactEntry) -> Option<&'static str> {
+    if contact.eligible {
+        None
+    } else if contact.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+        Some("Cannot be chosen: no email address on file")
+    } else {
+        Some("Cannot be chosen: the email address on file is not valid")
+    }
+}
+
+/// One problem with the share form, linked to the control it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub target: String,
+    pub message: String,
+}
+
+/// What staff chose in the share panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareChoice<'a> {
+    pub patient_id: &'a PatientId,
+    pub docs: &'a [StaffDocument],
+    pub ticked: &'a BTreeSet<DocumentId>,
+    pub recipients: &'a BTreeSet<RecipientKey>,
+    pub method: ShareMethod,
+    /// Sections ticked per consultation note (when sections are offered).
+    pub sections: &'a BTreeMap<DocumentId, BTreeSet<String>>,
+}
+
+/// The share request for what staff chose, or the problems to fix first. A note keeps all its
+/// sections unless staff untick some (and sections are offered); then only the ticked ones go.
+pub fn build_share(choice: &ShareChoice<'_>) -> Result<ShareRequest, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let chosen: Vec<&StaffDocument> = choice
+        .docs
+        .iter()
+        .filter(|d| choice.ticked.contains(&d.id))
+        .collect();
+    if chosen.is_empty() {
+        problems.push(Problem {
+            target: "documents".to_owned(),
+            message: "Choose at least one document to share".to_owned(),
+        });
+    }
+    if choice.recipients.is_empty() {
+        problems.push(Problem {
+            target: "recipients".to_owned(),
+            message: "Choose at least one recipient".to_owned(),
+        });
+    }
+    let mut sections = BTreeMap::new();
+    if sections_offered(choice.recipients, choice.method) {
+        for doc in chosen.iter().filter(|d| !d.sections.is_empty()) {
+            let Some(ticked) = choice.sections.get(&doc.id) else {
+                continue; // untouched: the whole note
+            };
+            if ticked.is_empty() {
+                problems.push(Problem {
+                    target: format!("sections-{}", doc.id),
+                    message: format!("Choose at least one section of {}", doc.title),
+                });
+            } else if doc.sections.iter().any(|s| !ticked.contains(s)) {
+                // In note order, so the patient reads them as written.
+                let in_order = doc
+                    .sections
+                    .iter()
+                    .filter(|s| ticked.contains(*s))
+                    .cloned()
+                    .collect();
+                sections.insert(doc.id.clone(), in_order);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(ShareRequest {
+        patient_id: choice.patient_id.clone(),
+        document_ids: chosen.iter().map(|d| d.id.clone()).collect(),
+        method: choice.method,
+        staff: String::new(),
+        recipients: choice
+            .recipients
+            .iter()
+            .filter_map(RecipientKey::to_ref)
+            .collect(),
+        sections,
+    })
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `7 March 1984` (GOV.UK style).
+pub fn format_date(date: NaiveDate) -> String {
+    use sealpost_shared::chrono::Datelike;
+    let month = MONTHS
+        .get(date.month0() as usize)
+        .copied()
+        .unwrap_or_default();
+    format!("{} {} {}", date.day(), month, date.year())
+}
+
+/// `2026-03-07`, for `<time datetime>` and date inputs.
+pub fn iso_date(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// A Unix time as `7 March 2026, 14:05 UTC`.
+pub fn format_time(secs: i64) -> String {
+    match DateTime::from_timestamp(secs, 0) {
+        Some(t) => format!("{}, {} UTC", format_date(t.date_naive()), t.format("%H:%M")),
+        None => "an unknown time".to_owned(),
+    }
+}
+
+/// `12 KB`, `1.4 MB`.
+pub fn format_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < MB {
+        format!("{} KB", bytes.div_ceil(KB))
+    } else {
+        format!("{}.{} MB", bytes / MB, (bytes % MB) * 10 / MB)
+    }
+}
+
+/// How a document previews: images inline, PDFs in a new tab, notes and others by link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviewKind {
+    Image,
+    Pdf,
+    Other,
+}
+
+pub fn preview_kind(content_type: &str) -> PreviewKind {
+    let ct = content_type.to_ascii_lowercase();
+    if ct.starts_with("image/") {
+        PreviewKind::Image
+    } else if ct.starts_with("application/pdf") {
+        PreviewKind::Pdf
+    } else {
+        PreviewKind::Other
+    }
+}
+
+/// A method's name for people.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "secure_link" => "Secure link",
+        "attachment" => "Email attachment",
+        _ => "Unknown method",
+    }
+}
+
+/// A delivery status for people.
+pub fn delivery_label(status: &str) -> &'static str {
+    match status {
+        "sent" => "Email sent",
+        "pending" => "Waiting to send",
+        "outbox" => "In the development outbox",
+        "failed" => "Email failed",
+        _ => "Unknown",
+    }
+}
+
+/// An audit event for people.
+pub fn event_label(event: &str) -> &'static str {
+    match event {
+        "shared" => "Shared",
+        "email_sent" => "Email sent",
+        "email_failed" => "Email failed",
+        "link_opened" => "Link opened",
+        "verified" => "Recipient verified",
+        "verification_failed" => "Verification failed",
+        "viewed" => "Document viewed",
+        "downloaded" => "Document downloaded",
+        "link_renewed" => "New link sent",
+        "unshared" => "Access revoked",
+        "access_restored" => "Access restored",
+        "staff_viewed" => "Previewed by staff",
+        _ => "Other event",
+    }
+}
+
+/// What recipients did with a share: events from the audit between this share and the next.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShareActivity {
+    pub opened: usize,
+    pub viewed: usize,
+    pub downloaded: usize,
+}
+
+/// Counts openings, views and downloads at or after `from` and before `until` (the next share).
+pub fn activity(events: &[(i64, String)], from: i64, until: Option<i64>) -> ShareActivity {
+    let mut out = ShareActivity::default();
+    for (at, event) in events {
+        if *at < from || until.is_some_and(|u| *at >= u) {
+            continue;
+        }
+        match event.as_str() {
+            "link_opened" => out.opened += 1,
+            "viewed" => out.viewed += 1,
+            "downloaded" => out.downloaded += 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// "Riverside – Sealpost console" for `<title>`.
+pub fn page_title(heading: &str) -> String {
+    format!("{heading} – Sealpost clinic console")
+}
+
+/// The console path of a patient's file.
+pub fn patient_path(id: &str) -> String {
+    format!("/console/patients/{}", encode_segment(id))
+}
+
+/// The console path of the pop-out preview.
+pub fn preview_path(patient: &str, doc: &str) -> String {
+    format!(
+        "/console/preview/{}/{}",
+        encode_segment(patient),
+        encode_segment(doc)
+    )
+}
+
+/// The API path of a document's inline preview.
+pub fn content_path(patient: &str, doc: &str) -> String {
+    format!(
+        "/api/v1/clinic/patients/{}/documents/{}/content",
+        encode_segment(patient),
+        encode_segment(doc)
+    )
+}
+
+/// Percent-encodes everything but the characters ids are made of, so a value stays one segment.
+pub fn encode_segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use sealpost_shared::checks::CheckSettings;
+    use sealpost_shared::recipients::EmailAddress;
+    use sealpost_shared::sender::SenderAddresses;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn doc(id: &str, kind: DocumentKind, title: &str, day: &str) -> StaffDocument {
+        StaffDocument {
+            id: DocumentId::try_from(id.to_owned()).unwrap(),
+            kind,
+            title: title.to_owned(),
+            date: date(day),
+            size: 1000,
+            content_type: "application/pdf".to_owned(),
+            sections: Vec::new(),
+            last_viewed_at: None,
+        }
+    }
+
+    fn note(id: &str) -> StaffDocument {
+        StaffDocument {
+            sections: vec!["history".into(), "exam".into(), "plan".into()],
+            content_type: "application/json".into(),
+            ..doc(
+                id,
+                DocumentKind::ConsultationNote,
+                "Consultation",
+                "2026-01-01",
+            )
+        }
+    }
+
+    fn did(id: &str) -> DocumentId {
+        DocumentId::try_from(id.to_owned()).unwrap()
+    }
+
+    fn settings() -> PracticeSettings {
+        let e = |s: &str| EmailAddress::try_from(s).unwrap();
+        PracticeSettings {
+            practice_name: "Riverside".into(),
+            sharing_enabled: true,
+            checks: CheckSettings::default(),
+            senders: SenderAddresses {
+                general: e("practice@r.example"),
+                invoice: Some(e("accounts@r.example")),
+                consultation: None,
+                prescription: None,
+                letter: Some(e("letters@r.example")),
+                lab: None,
+            },
+        }
+    }
+
+    fn many() -> Vec<StaffDocument> {
+        (1..=8)
+            .map(|i| {
+                doc(
+                    &format!("d{i}"),
+                    if i % 2 == 0 {
+                        DocumentKind::Letter
+                    } else {
+                        DocumentKind::Invoice
+                    },
+                    &format!("Paper {i}"),
+                    &format!("2026-0{i}-01"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_first_five_then_more_documents_and_ticked_ones_stay_visible() {
+        let docs = many();
+        let none = BTreeSet::new();
+        let (shown, hidden) = visible_documents(&docs, &DocumentFilter::default(), false, &none);
+        assert_eq!(shown.len(), 5);
+        assert_eq!(hidden, 3);
+        assert_eq!(shown[0].id.as_str(), "d1", "the edge's order is kept");
+        let (shown, hidden) = visible_documents(&docs, &DocumentFilter::default(), true, &none);
+        assert_eq!((shown.len(), hidden), (8, 0));
+        let ticked = BTreeSet::from([did("d8")]);
+        let (shown, hidden) = visible_documents(&docs, &DocumentFilter::default(), false, &ticked);
+        assert_eq!((shown.len(), hidden), (6, 2));
+        assert!(shown.iter().any(|d| d.id.as_str() == "d8"));
+    }
+
+    #[test]
+    fn the_filter_matches_type_name_and_date() {
+        let docs = many();
+        let none = BTreeSet::new();
+        let by_kind = DocumentFilter {
+            kind: Some(DocumentKind::Letter),
+            ..Default::default()
+        };
+        let (shown, _) = visible_documents(&docs, &by_kind, true, &none);
+        assert!(shown.iter().all(|d| d.kind == DocumentKind::Letter));
+        assert_eq!(shown.len(), 4);
+        let by_name = DocumentFilter {
+            name: "  PAPER 7 ".into(),
+            ..Default::default()
+        };
+        assert_eq!(visible_documents(&docs, &by_name, false, &none).0.len(), 1);
+        let by_date = DocumentFilter {
+            from: Some(date("2026-06-01")),
+            ..Default::default()
+        };
+        assert_eq!(visible_documents(&docs, &by_date, false, &none).0.len(), 3);
+        assert!(by_date.is_active());
+        assert!(!DocumentFilter::default().is_active());
+    }
+
+    #[test]
+    fn kinds_round_trip_through_form_values() {
+        for kind in KINDS {
+            assert_eq!(kind_from_value(kind_value(kind)), Some(kind));
+            let wire = serde_json::to_string(&kind).unwrap();
+            assert_eq!(wire, format!("\"{}\"", kind_value(kind)));
+        }
+        assert_eq!(kind_from_value(""), None);
+    }
+
+    #[test]
+    fn the_sender_follows_the_ticked_kinds() {
+        let docs = vec![
+            doc("inv", DocumentKind::Invoice, "I", "2026-01-01"),
+            doc("cn", DocumentKind::CreditNote, "C", "2026-01-01"),
+            doc("let", DocumentKind::Letter, "L", "2026-01-01"),
+            doc("lab", DocumentKind::Lab, "Lab", "2026-01-01"),
+        ];
+        let s = settings();
+        let pick = |ids: &[&str]| sender_for(&docs, &ids.iter().map(|i| did(i)).collect(), &s);
+        assert_eq!(pick(&["inv", "cn"]), "accounts@r.example");
+        assert_eq!(pick(&["let"]), "letters@r.example");
+        assert_eq!(
+            pick(&["lab"]),
+            "practice@r.example",
+            "no lab address: general"
+        );
+        assert_eq!(
+            pick(&["inv", "let"]),
+            "practice@r.example",
+            "mixed: general"
+        );
+        assert_eq!(pick(&[]), "practice@r.example");
+    }
+
+    #[test]
+    fn sections_are_offered_to_the_patient_alone_by_secure_link() {
+        let patient = BTreeSet::from([RecipientKey::Patient]);
+        let with_contact = BTreeSet::from([
+            RecipientKey::Patient,
+            RecipientKey::Relationship("c1".into()),
+        ]);
+        let contact = BTreeSet::from([RecipientKey::PracticeContact("c2".into())]);
+        assert!(sections_offered(&patient, ShareMethod::SecureLink));
+        assert!(!sections_offered(&patient, ShareMethod::Attachment));
+        assert!(!sections_offered(&with_contact, ShareMethod::SecureLink));
+        assert!(!sections_offered(&contact, ShareMethod::SecureLink));
+        assert!(!sections_offered(&BTreeSet::new(), ShareMethod::SecureLink));
+    }
+
+    #[test]
+    fn a_share_needs_documents_and_recipients() {
+        let pid = PatientId::try_from("p1".to_owned()).unwrap();
+        let docs = many();
+        let empty = BTreeSet::new();
+        let no_sections = BTreeMap::new();
+        let problems = build_share(&ShareChoice {
+            patient_id: &pid,
+            docs: &docs,
+            ticked: &empty,
+            recipients: &BTreeSet::new(),
+            method: ShareMethod::SecureLink,
+            sections: &no_sections,
+        })
+        .unwrap_err();
+        let targets: Vec<&str> = problems.iter().map(|p| p.target.as_str()).collect();
+        assert_eq!(targets, ["documents", "recipients"]);
+    }
+
+    #[test]
+    fn the_request_carries_recipients_by_id_and_only_partial_notes_name_sections() {
+        let pid = PatientId::try_from("p1".to_owned()).unwrap();
+        let docs = vec![
+            note("n1"),
+            note("n2"),
+            doc("l", DocumentKind::Letter, "L", "2026-01-01"),
+        ];
+        let ticked = BTreeSet::from([did("n1"), did("n2"), did("l")]);
+        let patient = BTreeSet::from([RecipientKey::Patient]);
+        let sections = BTreeMap::from([
+            (
+                did("n1"),
+                BTreeSet::from(["plan".to_owned(), "history".to_owned()]),
+            ),
+            (
+                did("n2"),
+                BTreeSet::from(["plan".into(), "history".into(), "exam".into()]),
+            ),
+        ]);
+        let choice = ShareChoice {
+            patient_id: &pid,
+            docs: &docs,
+            ticked: &ticked,
+            recipients: &patient,
+            method: ShareMethod::SecureLink,
+            sections: &sections,
+        };
+        let request = build_share(&choice).unwrap();
+        assert_eq!(request.recipients, vec![RecipientRef::Patient]);
+        assert_eq!(
+            request.sections,
+            BTreeMap::from([(did("n1"), vec!["history".to_owned(), "plan".to_owned()])]),
+            "n1 in note order; n2 whole, so not named"
+        );
+        // With a contact too, no sections are sent at all: the whole note goes.
+        let both = BTreeSet::from([
+            RecipientKey::Patient,
+            RecipientKey::PracticeContact("spec".into()),
+        ]);
+        let request = build_share(&ShareChoice {
+            recipients: &both,
+            ..choice.clone()
+        })
+        .unwrap();
+        assert!(request.sections.is_empty());
+        let json = serde_json::to_value(&request.recipients).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([{"type":"patient"},{"type":"practice_contact","id":"spec"}])
+        );
+        // Unticking every section is a problem, named after the note.
+        let none = BTreeMap::from([(did("n1"), BTreeSet::new())]);
+        let problems = build_share(&ShareChoice {
+            sections: &none,
+            ..choice
+        })
+        .unwrap_err();
+        assert_eq!(problems[0].target, "sections-n1");
+    }
+
+    #[test]
+    fn recipient_keys_round_trip() {
+        for key in [
+            RecipientKey::Patient,
+            RecipientKey::Relationship("a-1".into()),
+            RecipientKey::PracticeContact("b_2".into()),
+        ] {
+            assert_eq!(RecipientKey::from_value(&key.value()), Some(key));
+        }
+        assert_eq!(RecipientKey::from_value("someone@example.com"), None);
+    }
+
+    #[test]
+    fn history_labels_name_recipients() {
+        assert_eq!(recipient_from_label("patient"), Some(RecipientKey::Patient));
+        assert_eq!(
+            recipient_from_label("relationship c-1"),
+            Some(RecipientKey::Relationship("c-1".into()))
+        );
+        assert_eq!(
+            recipient_from_label("practice contact s"),
+            Some(RecipientKey::PracticeContact("s".into()))
+        );
+        assert_eq!(recipient_from_label("a@b.example"), None);
+    }
+
+    #[test]
+    fn ineligible_contacts_say_why() {
+        let mut c = ContactEntry {
+            id: sealpost_shared::ids::ContactId::try_from("c".to_owned()).unwrap(),
+            name: "Sam".into(),
+            email: None,
+            relation: None,
+            emergency: false,
+            eligible: false,
+        };
+        assert_eq!(
+            ineligible_reason(&c),
+            Some("Cannot be chosen: no email address on file")
+        );
+        c.email = Some("not an address".into());
+        assert!(ineligible_reason(&c).unwrap().contains("not valid"));
+        c.eligible = true;
+        assert_eq!(ineligible_reason(&c), None);
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(format_date(date("1984-03-07")), "7 March 1984");
+        assert_eq!(format_time(0), "1 January 1970, 00:00 UTC");
+        assert_eq!(format_size(500), "500 bytes");
+        assert_eq!(format_size(1500), "2 KB");
+        assert_eq!(format_size(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
+        assert_eq!(preview_kind("image/png"), PreviewKind::Image);
+        assert_eq!(preview_kind("application/pdf"), PreviewKind::Pdf);
+        assert_eq!(preview_kind("application/json"), PreviewKind::Other);
+        assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(preview_path("p 1", "d"), "/console/preview/p%201/d");
+    }
+
+    #[test]
+    fn activity_counts_events_until_the_next_share() {
+        let events = vec![
+            (10, "link_opened".to_owned()),
+            (11, "viewed".to_owned()),
+            (12, "downloaded".to_owned()),
+            (20, "link_opened".to_owned()),
+            (5, "viewed".to_owned()),
+        ];
+        assert_eq!(
+            activity(&events, 10, Some(20)),
+            ShareActivity {
+                opened: 1,
+                viewed: 1,
+                downloaded: 1
+            }
+        );
+        assert_eq!(activity(&events, 20, None).opened, 1);
+    }
+}

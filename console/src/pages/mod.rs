@@ -1,0 +1,6 @@
+//! One module per console page.
+
+pub mod patient;
+pub mod preview;
+pub mod search;
+pub mod settings;

@@ -1,0 +1,126 @@
+//! `/console/preview/{patient}/{doc}`: the pop-out preview. It shows the document beside a
+//! summary of the sharing panel; staff drag the document into the main window's selection
+//! (HTML5 drag and drop works across windows) or press "Add to selection", which tells the
+//! main window over a same-origin `BroadcastChannel`.
+
+use leptos::ev::DragEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use sealpost_shared::staff::Action;
+use sealpost_shared::wire::{PatientFile, StaffDocument};
+
+use crate::api::{self, ApiFailure};
+use crate::app::use_staff;
+use crate::components::{Loading, PageHeading};
+use crate::logic::{
+    content_path, format_date, format_size, patient_path, preview_kind, PreviewKind,
+};
+use crate::pages::patient::{drag_payload, SELECTION_CHANNEL};
+
+#[component]
+pub fn PreviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let patient = params.read_untracked().get("patient").unwrap_or_default();
+    let doc_id = params.read_untracked().get("doc").unwrap_or_default();
+    let loaded = RwSignal::new(None::<Result<(PatientFile, Option<StaffDocument>), ApiFailure>>);
+    let added = RwSignal::new(false);
+    let can_share = use_staff().may(Action::Share);
+    {
+        let (patient, doc_id) = (patient.clone(), doc_id.clone());
+        spawn_local(async move {
+            let result = async {
+                let file = api::patient_file(&patient).await?;
+                let docs = api::documents(&patient).await?;
+                Ok((file, docs.into_iter().find(|d| d.id.as_str() == doc_id)))
+            }
+            .await;
+            loaded.set(Some(result));
+        });
+    }
+    move || {
+        match loaded.get() {
+        None => view! { <Loading text="Loading the document" /> }.into_any(),
+        Some(Err(failure)) => view! {
+            <PageHeading text="We could not open this document" />
+            <p class="body">{failure.message()}</p>
+        }
+        .into_any(),
+        Some(Ok((_, None))) => view! {
+            <PageHeading text="Document not found" />
+            <p class="body">"It may have been deleted. Close this window and refresh the patient's file."</p>
+        }
+        .into_any(),
+        Some(Ok((file, Some(doc)))) => {
+            let src = content_path(&patient, doc.id.as_str());
+            let payload = drag_payload(&patient, doc.id.as_str());
+            let message = payload.clone();
+            let shown = match preview_kind(&doc.content_type) {
+                PreviewKind::Image => view! {
+                    <img class="preview__image" src=src alt=format!("Preview of {}", doc.title) />
+                }
+                .into_any(),
+                PreviewKind::Pdf => view! {
+                    <p class="body"><a href=src target="_blank" rel="noopener">"Open the PDF"
+                        <span class="visually-hidden">" (opens in a new tab)"</span></a></p>
+                }
+                .into_any(),
+                PreviewKind::Other => view! {
+                    <p class="body"><a href=src target="_blank" rel="noopener">"Open the document"
+                        <span class="visually-hidden">" (opens in a new tab)"</span></a></p>
+                }
+                .into_any(),
+            };
+            let add = move |_| {
+                if let Ok(channel) = web_sys::BroadcastChannel::new(SELECTION_CHANNEL) {
+                    if channel.post_message(&message.clone().into()).is_ok() {
+                        added.set(true);
+                    }
+                    channel.close();
+                }
+            };
+            view! {
+                <PageHeading text=doc.title.clone() />
+                <div class="preview">
+                    <div class="preview__document">
+                        <div
+                            class="preview__card"
+                            draggable=if can_share { "true" } else { "false" }
+                            on:dragstart=move |ev: DragEvent| {
+                                if let Some(dt) = ev.data_transfer() {
+                                    let _ = dt.set_data("text/plain", &payload);
+                                }
+                            }
+                        >
+                            <p class="doc__meta">
+                                {format!("{} · {} · {}", doc.kind.label(), format_date(doc.date), format_size(doc.size))}
+                            </p>
+                            {can_share.then(|| view! {
+                                <p class="hint">"Drag this document into the selection in the main window."</p>
+                            })}
+                            {shown}
+                        </div>
+                    </div>
+                    <div class="preview__selection">
+                        <h2 class="heading-s">"Sharing panel"</h2>
+                        <p class="body">
+                            {format!("Patient: {} (born {})", file.patient.name, format_date(file.patient.date_of_birth))}
+                        </p>
+                        <p class="body">
+                            {format!("{} contacts on file, {} practice contacts", file.relationships.len(), file.practice_contacts.len())}
+                        </p>
+                        {can_share.then(|| view! {
+                            <button type="button" class="button" on:click=add>"Add to selection"</button>
+                            {move || added.get().then(|| view! {
+                                <p class="body" role="status">"Added to the selection in the main window."</p>
+                            })}
+                        })}
+                        <p class="body"><a href=patient_path(&patient)>"Back to the patient's file"</a></p>
+                    </div>
+                </div>
+            }
+            .into_any()
+        }
+    }
+    }
+}

@@ -1,0 +1,253 @@
+//! `/console/settings`: the practice's settings (administrators only).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sealpost_shared::checks::{CheckSettings, ContactCheck, PatientCheck};
+use sealpost_shared::recipients::EmailAddress;
+use sealpost_shared::sender::SenderAddresses;
+use sealpost_shared::staff::Action;
+use sealpost_shared::wire::PracticeSettings;
+
+use crate::api::{self, ApiFailure};
+use crate::app::use_staff;
+use crate::components::{ErrorSummary, Loading, PageHeading, StopPage};
+use crate::logic::Problem;
+
+/// The sender fields: (form id, label, hint).
+const SENDERS: [(&str, &str); 6] = [
+    ("general", "General (mixed documents, forms and others)"),
+    ("invoice", "Invoices and credit notes"),
+    ("consultation", "Consultation notes"),
+    ("prescription", "Prescriptions"),
+    ("letter", "Letters"),
+    ("lab", "Lab results"),
+];
+
+fn sender_value(s: &SenderAddresses, field: &str) -> String {
+    let v = match field {
+        "general" => Some(&s.general),
+        "invoice" => s.invoice.as_ref(),
+        "consultation" => s.consultation.as_ref(),
+        "prescription" => s.prescription.as_ref(),
+        "letter" => s.letter.as_ref(),
+        "lab" => s.lab.as_ref(),
+        _ => None,
+    };
+    v.map(|e| e.as_str().to_owned()).unwrap_or_default()
+}
+
+/// The sender addresses as typed, or the problems with them. Only `general` is required.
+pub fn parse_senders(values: &[(String, String)]) -> Result<SenderAddresses, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut get = |field: &str, required: bool| -> Option<EmailAddress> {
+        let raw = values
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default();
+        if raw.is_empty() {
+            if required {
+                problems.push(Problem {
+                    target: format!("sender-{field}"),
+                    message: "Enter the general sender address".to_owned(),
+                });
+            }
+            return None;
+        }
+        match EmailAddress::try_from(raw) {
+            Ok(e) => Some(e),
+            Err(_) => {
+                problems.push(Problem {
+                    target: format!("sender-{field}"),
+                    message: format!("Enter a valid email address for {field} documents, like practice@example.org"),
+                });
+                None
+            }
+        }
+    };
+    let general = get("general", true);
+    let senders = (
+        get("invoice", false),
+        get("consultation", false),
+        get("prescription", false),
+        get("letter", false),
+        get("lab", false),
+    );
+    match general {
+        Some(general) if problems.is_empty() => Ok(SenderAddresses {
+            general,
+            invoice: senders.0,
+            consultation: senders.1,
+            prescription: senders.2,
+            letter: senders.3,
+            lab: senders.4,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    if !use_staff().may(Action::ChangeSettings) {
+        return view! {
+            <StopPage
+                heading="Only administrators can change settings"
+                text="Ask your practice's administrator if a setting needs to change."
+            />
+        }
+        .into_any();
+    }
+    let loaded = RwSignal::new(None::<Result<PracticeSettings, ApiFailure>>);
+    spawn_local(async move { loaded.set(Some(api::settings().await)) });
+    (move || match loaded.get() {
+        None => view! { <Loading text="Loading the settings" /> }.into_any(),
+        Some(Err(f)) => {
+            view! { <StopPage heading="We could not load the settings" text=f.message() /> }
+                .into_any()
+        }
+        Some(Ok(settings)) => view! { <SettingsForm settings=settings /> }.into_any(),
+    })
+    .into_any()
+}
+
+#[component]
+fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
+    let enabled = RwSignal::new(settings.sharing_enabled);
+    let patient = RwSignal::new(settings.checks.patient);
+    let contact = RwSignal::new(settings.checks.contact);
+    let senders: Vec<(String, RwSignal<String>)> = SENDERS
+        .iter()
+        .map(|(f, _)| {
+            (
+                (*f).to_owned(),
+                RwSignal::new(sender_value(&settings.senders, f)),
+            )
+        })
+        .collect();
+    let problems = RwSignal::new(Vec::<Problem>::new());
+    let saved = RwSignal::new(None::<Result<(), String>>);
+    let practice_name = settings.practice_name.clone();
+    let fields = senders.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let values: Vec<(String, String)> = fields
+            .iter()
+            .map(|(f, v)| (f.clone(), v.get_untracked()))
+            .collect();
+        match parse_senders(&values) {
+            Err(p) => {
+                saved.set(None);
+                problems.set(p);
+            }
+            Ok(senders) => {
+                problems.set(Vec::new());
+                let body = PracticeSettings {
+                    practice_name: practice_name.clone(),
+                    sharing_enabled: enabled.get_untracked(),
+                    checks: CheckSettings {
+                        patient: patient.get_untracked(),
+                        contact: contact.get_untracked(),
+                    },
+                    senders,
+                };
+                spawn_local(async move {
+                    let result = api::save_settings(&body).await;
+                    saved.set(Some(result.map(|_| ()).map_err(|f| f.message())));
+                });
+            }
+        }
+    };
+    let radio = move |name: &'static str,
+                      id: &'static str,
+                      label: &'static str,
+                      hint: &'static str,
+                      checked: Signal<bool>,
+                      set: Callback<()>| {
+        let hint_id = format!("{id}-hint");
+        view! {
+            <div class="radio">
+                <input class="radio__input" type="radio" name=name id=id aria-describedby=hint_id.clone()
+                    prop:checked=move || checked.get() on:change=move |_| set.run(()) />
+                <label class="radio__label" for=id>{label}</label>
+                <p class="checkbox__hint" id=hint_id>{hint}</p>
+            </div>
+        }
+    };
+    view! {
+        <PageHeading text="Settings" />
+        {move || {
+            let p = problems.get();
+            (!p.is_empty()).then(|| view! { <ErrorSummary items=p /> })
+        }}
+        {move || saved.get().map(|r| match r {
+            Ok(()) => view! { <div class="notification notification--success" role="status"><p class="notification__text">"Settings saved."</p></div> }.into_any(),
+            Err(e) => view! { <div class="notification notification--error" role="alert"><p class="notification__text">{e}</p></div> }.into_any(),
+        })}
+        <form class="settings" on:submit=save novalidate>
+            <fieldset class="fieldset form-group">
+                <legend class="heading-s">"Sharing"</legend>
+                {radio("sharing", "sharing-on", "On", "Staff with the sharer role can share documents.",
+                    Signal::derive(move || enabled.get()), Callback::new(move |()| enabled.set(true)))}
+                {radio("sharing", "sharing-off", "Off", "Nobody can share; links already sent keep working.",
+                    Signal::derive(move || !enabled.get()), Callback::new(move |()| enabled.set(false)))}
+            </fieldset>
+            <fieldset class="fieldset form-group">
+                <legend class="heading-s">"How patients prove who they are"</legend>
+                {radio("patient-check", "patient-birthday", "Date of birth", "Simple, but a weak check.",
+                    Signal::derive(move || patient.get() == PatientCheck::Birthday), Callback::new(move |()| patient.set(PatientCheck::Birthday)))}
+                {radio("patient-check", "patient-sms", "SMS code", "A code texted to the mobile number on file.",
+                    Signal::derive(move || patient.get() == PatientCheck::SmsCode), Callback::new(move |()| patient.set(PatientCheck::SmsCode)))}
+            </fieldset>
+            <fieldset class="fieldset form-group">
+                <legend class="heading-s">"How contacts prove who they are"</legend>
+                {radio("contact-check", "contact-sms", "SMS code", "A code texted to the contact's mobile number.",
+                    Signal::derive(move || contact.get() == ContactCheck::SmsCode), Callback::new(move |()| contact.set(ContactCheck::SmsCode)))}
+                {radio("contact-check", "contact-magic", "Magic link", "The emailed link alone, confirmed with one button.",
+                    Signal::derive(move || contact.get() == ContactCheck::MagicLink), Callback::new(move |()| contact.set(ContactCheck::MagicLink)))}
+            </fieldset>
+            <fieldset class="fieldset form-group">
+                <legend class="heading-s">"Sender addresses"</legend>
+                <p class="hint">"Shares come from the address for their type of document; mixed shares and empty fields use the general address."</p>
+                {senders
+                    .into_iter()
+                    .zip(SENDERS)
+                    .map(|((field, value), (_, label))| {
+                        let id = format!("sender-{field}");
+                        view! {
+                            <div class="form-group form-group--tight">
+                                <label class="label" for=id.clone()>{label}</label>
+                                <input class="input input--wide" id=id type="email" autocomplete="off" spellcheck="false"
+                                    prop:value=move || value.get()
+                                    on:input=move |ev| value.set(event_target_value(&ev)) />
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <button type="submit" class="button">"Save settings"</button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn v(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn general_is_required_and_others_fall_back() {
+        let s = parse_senders(&v(&[("general", " a@b.example "), ("lab", "")])).unwrap();
+        assert_eq!(s.general.as_str(), "a@b.example");
+        assert_eq!(s.lab, None);
+        let p = parse_senders(&v(&[("general", ""), ("invoice", "nope")])).unwrap_err();
+        let targets: Vec<&str> = p.iter().map(|p| p.target.as_str()).collect();
+        assert_eq!(targets, ["sender-general", "sender-invoice"]);
+    }
+}
