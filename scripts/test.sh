@@ -25,5 +25,8 @@ step "build portal and edge"
 bash scripts/build-portal.sh
 bash scripts/build-console.sh
 bash scripts/build-edge.sh
+step "portal DOM tests (wasm-bindgen-test in Chromium)"
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" \
+    cargo test -p sealpost-portal --target wasm32-unknown-unknown
 step "end-to-end journeys (workerd + Chromium)"
 node --test --test-concurrency=1 --test-timeout=180000 tests/e2e/*.test.mjs
