@@ -27,7 +27,7 @@ cargo bench -p sealpost-shared --bench core -- --noplot 2>/dev/null | tee "$work
 
 echo "== workerd: cold start, CPU, load, streaming, portal" >&2
 status=0
-for part in cold cpu,load bulk stream portal; do
+for part in cold cpu,load bulk stream origin portal; do
   # A part that fails (e.g. an error in the 1,000 opens) still leaves the others in the report.
   BENCH_ONLY=$part node scripts/bench/run.mjs > "$work/run-${part//,/-}.json" || { status=1; echo "part $part failed" >&2; }
   [ -s "$work/run-${part//,/-}.json" ] || rm -f "$work/run-${part//,/-}.json"

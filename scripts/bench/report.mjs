@@ -119,6 +119,23 @@ if (run.stream) {
   p();
 }
 
+if (run.origin) {
+  const o = run.origin;
+  const doc = o.bytes / 2 ** 20, rise = o.rss.peak - o.rss.before;
+  p(`### ${doc.toFixed(0)} MiB from the clinic's HTTP origin`);
+  p();
+  p(`The same measurement without the local R2 simulator in workerd: a ${doc.toFixed(0)} MiB document registered on the clinic's HTTP origin (\`ORIGIN_BASE_URL\`; a Node server on loopback generating the bytes, bearer-authenticated), downloaded three times through the Worker; baseline: the same origin read directly.`);
+  p();
+  p("| | MiB/s |");
+  p("|---|---:|");
+  p(`| through the Worker (origin → Worker → client) | ${f1(o.workerMiBs)} |`);
+  p(`| direct (the origin itself) | ${f1(o.directMiBs)} |`);
+  p(`| **ratio Worker / direct** | **${f2(o.ratio)}** |`);
+  p();
+  p(`workerd resident memory: before ${f1(o.rss.before)} MiB, peak ${f1(o.rss.peak)} MiB (after each download: ${o.rss.peaksAfterEach.map(f1).join(", ")} MiB), after ${f1(o.rss.after)} MiB: **+${f1(rise)} MiB** while three downloads moved ${(3 * doc).toFixed(0)} MiB. ${rise < doc / 10 ? "Flat: the Worker streams; its memory does not grow with the document." : rise < doc ? "Below one document, so nothing was buffered whole, but not flat." : "**Not flat: as large as a whole document.**"}`);
+  p();
+}
+
 // Portal.
 if (run.portal) {
   const q = run.portal;

@@ -67,7 +67,7 @@ const rssMiB = (pids) => pids.reduce((sum, p) => {
 }, 0);
 
 /** wrangler dev with the prebuilt Worker; resolves when `/` answers 200. */
-async function startWorker(mailBase) {
+async function startWorker(mailBase, extraVars = {}) {
   const t0 = process.hrtime.bigint();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -77,6 +77,7 @@ async function startWorker(mailBase) {
     PORTAL_ORIGIN: base, CLINIC_API_KEY: apiKey, LINK_SIGNING_KEY: randomBytes(32).toString("base64url"),
     LINK_SIGNING_KID: "bench-1", MAIL_API_BASE: mailBase, MAIL_API_KEY, SMS_API_BASE: mailBase,
     SMS_ACCOUNT_SID: SMS_SID, SMS_AUTH_TOKEN: SMS_TOKEN, SMS_FROM: "+447700900000", DEV_MODE: "false",
+    ...extraVars,
   };
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
     "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false"];
@@ -153,6 +154,80 @@ async function pool(n, concurrency, fn) {
   return results;
 }
 
+/**
+ * A 200 MiB document on the clinic's HTTP origin (a Node server generating the bytes, so the
+ * only workerd memory involved is the Worker's own: no local R2 simulator in the path),
+ * downloaded three times through the Worker while workerd's RSS is sampled, against the same
+ * origin read directly.
+ */
+async function streamFromHttpOrigin() {
+  const size = Number(process.env.BENCH_ORIGIN_BYTES ?? 200 * 1024 * 1024);
+  const block = randomBytes(1 << 20);
+  const token = randomBytes(16).toString("hex");
+  const origin = createServer((req, res) => {
+    if (req.headers.authorization !== `Bearer ${token}`) { res.writeHead(401); return res.end(); }
+    res.writeHead(200, { "content-length": size, "content-type": "application/octet-stream" });
+    if (req.method === "HEAD") return res.end();
+    let sent = 0;
+    const pump = () => {
+      while (sent < size) {
+        const n = Math.min(block.length, size - sent);
+        sent += n;
+        if (!res.write(n === block.length ? block : block.subarray(0, n))) return res.once("drain", pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  await new Promise((r) => origin.listen(0, "127.0.0.1", r));
+  const originBase = `http://127.0.0.1:${origin.address().port}`;
+  const app = await startWorker(mail.base, { ORIGIN_BASE_URL: `${originBase}/`, ORIGIN_BEARER_TOKEN: token, ORIGIN_TIMEOUT_SECONDS: "10" });
+  try {
+    const s = await seed(app, mail, "origin");
+    must(await app.clinic.putJson("/api/v1/clinic/patients/origin/documents/huge/external", {
+      kind: "lab", title: "Huge", date: "2026-11-01", size, content_type: "application/octet-stream", origin_path: "huge.bin",
+    }), "register huge");
+    must(await app.clinic.share({ patient_id: "origin", document_ids: ["huge"], method: "secure_link", staff: "bench" }), "share huge");
+    const pids = app.workerd();
+    const drain = async (url, headers = {}, sample) => {
+      const t0 = performance.now();
+      const r = await fetch(url, { headers });
+      if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+      let n = 0;
+      for await (const chunk of r.body) { n += chunk.length; sample?.(); }
+      if (n !== size) throw new Error(`read ${n} of ${size}`);
+      return (performance.now() - t0) / 1000;
+    };
+    // Warm the isolate with a small download first, so the baseline is a running Worker.
+    await (await fetch(`${app.base}/api/v1/portal/documents/${s.mbId}/content`, { headers: { cookie: s.cookie } })).arrayBuffer();
+    await sleep(500);
+    const before = rssMiB(pids);
+    let peak = before;
+    const timer = setInterval(() => { peak = Math.max(peak, rssMiB(pids)); }, 25);
+    const viaWorker = [];
+    const peaks = [];
+    for (let i = 0; i < 3; i++) {
+      viaWorker.push(await drain(`${app.base}/api/v1/portal/documents/huge/content`, { cookie: s.cookie }));
+      peaks.push(peak);
+    }
+    clearInterval(timer);
+    await sleep(500);
+    const after = rssMiB(pids);
+    const direct = [];
+    for (let i = 0; i < 3; i++) direct.push(await drain(`${originBase}/huge.bin`, { authorization: `Bearer ${token}` }));
+    const mbps = (secs) => size / (1 << 20) / secs;
+    const out = {
+      bytes: size, workerMiBs: mbps(median(viaWorker)), directMiBs: mbps(median(direct)),
+      ratio: median(direct) / median(viaWorker), rss: { before, peak, after, peaksAfterEach: peaks },
+    };
+    log("origin stream", JSON.stringify(out));
+    return out;
+  } finally {
+    await app.stop();
+    await new Promise((r) => origin.close(r));
+  }
+}
+
 const result = {};
 const mail = await startFakeMail();
 try {
@@ -168,6 +243,13 @@ try {
     log("cold start", times);
   }
 
+  if (want("origin")) result.origin = await streamFromHttpOrigin();
+
+  if (!["cpu", "load", "bulk", "stream", "portal"].some(want)) {
+    console.log(JSON.stringify(result, null, 2));
+    await mail.stop();
+    process.exit(0);
+  }
   const app = await startWorker(mail.base);
   try {
     const s = await seed(app, mail, "bench");

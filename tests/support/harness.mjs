@@ -2,7 +2,7 @@
 // loopback, and the real Worker in workerd (wrangler dev, local mode) with fresh state.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -145,6 +145,11 @@ export async function startSealpost({ mailBase, extraVars = {} } = {}) {
     clinic: clinicClient(base, apiKey),
     log: () => log,
     async stop() {
+      // SEALPOST_E2E_LOGS=<dir> keeps each Worker's output there, for a run that went wrong.
+      if (process.env.SEALPOST_E2E_LOGS) {
+        mkdirSync(process.env.SEALPOST_E2E_LOGS, { recursive: true });
+        writeFileSync(join(process.env.SEALPOST_E2E_LOGS, `wrangler-${port}.log`), log);
+      }
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
       rmSync(state, { recursive: true, force: true });

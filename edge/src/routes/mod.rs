@@ -5,6 +5,7 @@ mod clinic;
 mod dev;
 mod portal;
 
+use futures_util::StreamExt;
 use sealpost_shared::error::ErrorCode;
 use worker::{Method, Request, Response};
 
@@ -21,14 +22,18 @@ async fn caller(ctx: &Ctx, req: &Request, action: Action) -> Result<Caller, AppE
     Ok(caller)
 }
 
-/// Handles one request, then makes sure its body is not left half-read: a route that refuses
-/// before reading (a wrong role, a bad content type) must still release the body, or workerd
-/// restarts the isolate on a later request.
+/// Handles one request, then reads to its end any body the route left unread (a wrong role,
+/// a bad content type). The Worker pipes the request body into this Durable Object; if we
+/// answered with the body half-read, the Worker would still be piping after its response was
+/// sent, which workerd treats as an uncaught error ("Can't read from request stream after
+/// response has been sent") and which made later requests hang. Draining instead of
+/// cancelling lets that pipe finish first; it streams, so even a refused 100 MiB upload is
+/// never held in memory.
 pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
     let result = route(ctx, &mut req).await;
-    if !req.inner().body_used() {
-        if let Some(body) = req.inner().body() {
-            let _ = wasm_bindgen_futures::JsFuture::from(body.cancel()).await;
+    if !req.inner().body_used() && req.inner().body().is_some() {
+        if let Ok(mut body) = req.stream() {
+            while let Some(Ok(_)) = body.next().await {}
         }
     }
     result
