@@ -43,6 +43,7 @@ cat <<TXT
   2. Click the link in the newest email (it opens the portal).
   3. Enter the demo patient's date of birth: 7 3 1984.
   4. Open or download the documents.
+  5. The clinic console (local development identity, admin): $ORIGIN/console
 
   Clinic API key (local only): $API_KEY   (in edge/.dev.vars)
   Stop with Ctrl-C.
