@@ -106,6 +106,9 @@ async function record(page, name) {
 async function openFile(page, base = app.base) {
   await page.goto(`${base}/console/patients/${P}`);
   await page.getByRole("heading", { level: 1, name: "Jane Doe" }).waitFor();
+  // The file loads in parts (documents, history, shares, settings); a list that re-renders
+  // when a later part arrives would swap the row out from under a drag (seen once in CI).
+  await page.waitForLoadState("networkidle");
 }
 
 test("staff find a patient by name and open their file", async () => {
@@ -216,7 +219,8 @@ test("staff preview a document beside the selection and add it by button, drag a
   await dialog.waitFor();
   const img = dialog.getByRole("img", { name: "Preview of Lab result scan" });
   await img.waitFor();
-  assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth === 240), "the image loaded under the CSP");
+  // Visible is not yet loaded: wait for the decoded image (a CSP refusal would never get there).
+  await page.waitForFunction((i) => i.complete && i.naturalWidth === 240, await img.elementHandle(), { timeout: 10_000 });
   await record(page, "preview-dialog");
   await dialog.getByRole("button", { name: "Add to selection" }).click();
   await dialog.getByText("This document is in the selection.").waitFor();
