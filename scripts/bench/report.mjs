@@ -129,7 +129,7 @@ if (run.origin) {
   };
   p("### Without the inspector: the Worker's own streaming");
   p();
-  p(`Under \`wrangler dev\` (which attaches its DevTools inspector and proxy to workerd) workerd's memory grows with what passes through (above; and a 200 MiB download from an HTTP origin under \`wrangler dev\` grew workerd by 1.3 GiB at 6 MiB/s, measured while building this report). So the same Worker build is also run in workerd through Miniflare's API, with nothing attached, and measured with ${o.workerdPids} workerd process: a 200 MiB document on the clinic's HTTP origin (\`ORIGIN_BASE_URL\`; a Node server on loopback generating the bytes, bearer-authenticated) and a 100 MiB one uploaded into local R2, each downloaded three times with a session cookie while RSS is sampled every 25 ms.`);
+  p(`Under \`wrangler dev\` (which attaches its DevTools inspector and proxy to workerd) workerd's memory grows with what passes through (above; and a 200 MiB download from an HTTP origin under \`wrangler dev\` grew workerd by 1.3 GiB at 6 MiB/s, measured once by hand on 2026-11-29). So the same Worker build is also run in workerd through Miniflare's API, with nothing attached, and measured with ${o.workerdPids} workerd process: a 200 MiB document on the clinic's HTTP origin (\`ORIGIN_BASE_URL\`; a Node server on loopback generating the bytes, bearer-authenticated) and a 100 MiB one uploaded into local R2, each downloaded three times with a session cookie while RSS is sampled every 25 ms.`);
   p();
   p("| source | size | MiB/s through the Worker | RSS before (MiB) | peak after each download (MiB) | growth, 1st download | growth, 2nd + 3rd |");
   p("|---|---:|---:|---:|---|---:|---:|");
