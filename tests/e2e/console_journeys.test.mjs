@@ -4,17 +4,12 @@
 // (WCAG 2.0/2.1 A and AA, 2.2 AA) at both sizes and photographed into tests/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { startFakeMail, startSealpost } from "../support/harness.mjs";
+import { runAxe } from "../support/axe.mjs";
 import { launchBrowser, screenshot } from "../support/browser.mjs";
 import { fakeAccess, STAFF } from "../support/access.mjs";
 import { demoDocuments, makePdf } from "../support/demo-docs.mjs";
 
-const require = createRequire(import.meta.url);
-// Evaluated through the DevTools protocol, which the page's CSP does not govern.
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const DESKTOP = { width: 1280, height: 800 };
 const TABLET = { width: 820, height: 1180 };
 
@@ -88,14 +83,7 @@ async function record(page, name) {
     await page.setViewportSize(size);
     await page.waitForTimeout(50);
     await screenshot(page, `console-${name}-${label}`);
-    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
-    const { passes, violations } = await page.evaluate(async (tags) => {
-      const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
-      return {
-        passes: result.passes.length,
-        violations: result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-      };
-    }, AXE_TAGS);
+    const { passes, violations } = await runAxe(page);
     assert.ok(passes > 0, "axe ran its rules");
     axeLog.push(`${name} @ ${label} → ${violations.length} violations (${passes} rules passed)`);
     assert.deepEqual(violations, [], `${name} at ${label}`);

@@ -5,17 +5,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import { startFakeMail, startSealpost } from "../support/harness.mjs";
+import { runAxe } from "../support/axe.mjs";
 import { launchBrowser, phonePage, screenshot } from "../support/browser.mjs";
 import { demoPatient, demoDocuments } from "../support/demo-docs.mjs";
 
-const require = createRequire(import.meta.url);
-// Evaluated through the DevTools protocol, which the page's CSP does not govern.
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const PHONE = { width: 390, height: 844 };
 
 let mail, app, browser;
@@ -40,14 +36,7 @@ const unexpected = (errors) => errors.filter((e) => !/Failed to load resource: .
 async function assertAccessible(page, state) {
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 800 });
-    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
-    const { passes, violations } = await page.evaluate(async (tags) => {
-      const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
-      return {
-        passes: result.passes.length,
-        violations: result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-      };
-    }, AXE_TAGS);
+    const { passes, violations } = await runAxe(page);
     assert.ok(passes > 0, "axe ran its rules");
     axeLog.push(`${state} @ ${width}px → ${violations.length} violations (${passes} rules passed)`);
     assert.deepEqual(violations, [], `${state} at ${width} px`);

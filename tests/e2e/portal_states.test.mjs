@@ -4,17 +4,11 @@
 // at phone size into tests/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { startFakeMail, startSealpost, portalPost, tokenOf, claimsOf, signLink } from "../support/harness.mjs";
+import { runAxe } from "../support/axe.mjs";
 import { launchBrowser, phonePage, screenshot } from "../support/browser.mjs";
 import { demoPatient, demoDocuments } from "../support/demo-docs.mjs";
 
-const require = createRequire(import.meta.url);
-// Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not
-// govern, so the portal runs under its real policy while axe inspects it.
-const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const PHONE = { width: 390, height: 844 };
 
 let mail, app, browser, practice;
@@ -59,14 +53,7 @@ async function sharedWithPatient(id, { email = `${id}@example.com`, mobile } = {
 async function assertAccessible(page, state) {
   for (const width of [320, 1280]) {
     await page.setViewportSize({ width, height: 800 });
-    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate(async (tags) => {
-      const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
-      return {
-        passes: result.passes.length,
-        violations: result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-      };
-    }, AXE_TAGS).then(({ passes, violations }) => {
+    const violations = await runAxe(page).then(({ passes, violations }) => {
       assert.ok(passes > 0, "axe ran its rules");
       axeLog.push(`${state} @ ${width}px → ${violations.length} violations (${passes} rules passed)`);
       return violations;
