@@ -70,6 +70,13 @@ test("roles decide who may share, unshare and change settings", async () => {
   const nobody = await as(STAFF.nobody)("GET", "/api/v1/clinic/me");
   assert.equal(nobody.status, 403);
   assert.match(nobody.json.message, /no role/);
+  // A refused request's body is read to its end, never left half-read: workerd reports a body
+  // still being piped after the response as an uncaught error, and later requests then hung.
+  const refusedUpload = await viewer("PUT", `/api/v1/clinic/patients/${P}/documents/big`, { pad: "x".repeat(4 << 20) });
+  assert.equal(refusedUpload.status, 403);
+  assert.equal((await viewer("GET", "/api/v1/clinic/me")).status, 200, "the next request is answered");
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(app.log(), /Can't read from request stream/);
 });
 
 test("forged, expired, mis-addressed or foreign Access tokens are refused", async () => {
