@@ -67,7 +67,7 @@ const rssMiB = (pids) => pids.reduce((sum, p) => {
 }, 0);
 
 /** wrangler dev with the prebuilt Worker; resolves when `/` answers 200. */
-async function startWorker(mailBase, extraVars = {}) {
+async function startWorker(mailBase) {
   const t0 = process.hrtime.bigint();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -77,7 +77,6 @@ async function startWorker(mailBase, extraVars = {}) {
     PORTAL_ORIGIN: base, CLINIC_API_KEY: apiKey, LINK_SIGNING_KEY: randomBytes(32).toString("base64url"),
     LINK_SIGNING_KID: "bench-1", MAIL_API_BASE: mailBase, MAIL_API_KEY, SMS_API_BASE: mailBase,
     SMS_ACCOUNT_SID: SMS_SID, SMS_AUTH_TOKEN: SMS_TOKEN, SMS_FROM: "+447700900000", DEV_MODE: "false",
-    ...extraVars,
   };
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
     "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false"];
@@ -154,6 +153,17 @@ async function pool(n, concurrency, fn) {
   return results;
 }
 
+/** Downloads `url` whole, checking status and length; returns the seconds it took. */
+async function drain(url, size, headers = {}) {
+  const t0 = performance.now();
+  const r = await fetch(url, { headers });
+  if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+  let n = 0;
+  for await (const chunk of r.body) n += chunk.length;
+  if (n !== size) throw new Error(`read ${n} of ${size}`);
+  return (performance.now() - t0) / 1000;
+}
+
 /**
  * Large documents through the Worker with workerd started by Miniflare's API: wrangler dev
  * attaches a DevTools inspector to workerd, which (measured) holds on to subrequest bodies and
@@ -223,15 +233,6 @@ async function streamWithoutInspector() {
     const upText = await up.text();
     if (up.status >= 300) throw new Error(`big upload ${up.status} ${upText}`);
     must(await app.clinic.share({ patient_id: "origin", document_ids: ["huge", "big"], method: "secure_link", staff: "bench" }), "share huge");
-    const drain = async (url, size, headers = {}) => {
-      const t0 = performance.now();
-      const r = await fetch(url, { headers });
-      if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
-      let n = 0;
-      for await (const chunk of r.body) n += chunk.length;
-      if (n !== size) throw new Error(`read ${n} of ${size}`);
-      return (performance.now() - t0) / 1000;
-    };
     const measure = async (id, size) => {
       await sleep(500);
       const before = rssMiB(pids);
@@ -389,24 +390,16 @@ try {
       must(await app.clinic.share({ patient_id: "bench", document_ids: [id], method: "secure_link", staff: "bench" }), "share big");
       const direct = createServer((req, res) => { res.writeHead(200, { "content-length": size }); createReadStream(file).pipe(res); });
       await new Promise((r) => direct.listen(0, "127.0.0.1", r));
-      const drain = async (url, headers = {}, sample) => {
-        const t0 = performance.now();
-        const r = await fetch(url, { headers });
-        let n = 0;
-        for await (const chunk of r.body) { n += chunk.length; sample?.(); }
-        if (n !== size) throw new Error(`read ${n} of ${size}`);
-        return (performance.now() - t0) / 1000;
-      };
       const rssBefore = rssMiB(pids);
       let peak = rssBefore;
       const timer = setInterval(() => { peak = Math.max(peak, rssMiB(pids)); }, 25);
       const viaWorker = [];
-      for (let i = 0; i < 3; i++) viaWorker.push(await drain(`${app.base}/api/v1/portal/documents/${id}/content`, { cookie: s.cookie }));
+      for (let i = 0; i < 3; i++) viaWorker.push(await drain(`${app.base}/api/v1/portal/documents/${id}/content`, size, { cookie: s.cookie }));
       clearInterval(timer);
       await sleep(500);
       const rssAfter = rssMiB(pids);
       const directS = [];
-      for (let i = 0; i < 3; i++) directS.push(await drain(`http://127.0.0.1:${direct.address().port}/`));
+      for (let i = 0; i < 3; i++) directS.push(await drain(`http://127.0.0.1:${direct.address().port}/`, size));
       await new Promise((r) => direct.close(r));
       rmSync(dir, { recursive: true, force: true });
       const mbps = (secs) => size / (1 << 20) / secs;
