@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sealpost_shared::chrono::{DateTime, NaiveDate};
 use sealpost_shared::ids::{DocumentId, PatientId};
-use sealpost_shared::recipients::RecipientRef;
+use sealpost_shared::recipients::{Ineligible, RecipientRef};
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::wire::{
     ContactEntry, DocumentKind, PracticeSettings, ShareMethod, ShareRequest, StaffDocument,
@@ -176,12 +176,23 @@ pub fn recipient_from_label(label: &str) -> Option<RecipientKey> {
 
 /// Why a contact cannot be chosen, shown beside its disabled checkbox.
 pub fn ineligible_reason(contact: &ContactEntry) -> Option<&'static str> {
-    if contact.eligible {
-        None
-    } else if contact.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
-        Some("Cannot be chosen: no email address on file")
-    } else {
-        Some("Cannot be chosen: the email address on file is not valid")
+    match (contact.eligible, contact.ineligible_reason) {
+        (true, _) => None,
+        (false, Some(reason)) => Some(reason_text(reason)),
+        (false, None) => Some(reason_text(Ineligible::NoValidEmail)),
+    }
+}
+
+/// Why a recipient is shown disabled in the share panel, as the edge decided it.
+pub fn reason_text(reason: Ineligible) -> &'static str {
+    match reason {
+        Ineligible::NoEmail => "Cannot be chosen: no email address on file",
+        Ineligible::NoValidEmail => "Cannot be chosen: the email address on file is not valid",
+        Ineligible::NoMobile => {
+            "Cannot be chosen: no mobile number on file, and this practice checks them with an SMS code"
+        }
+        Ineligible::NotRelated => "Cannot be chosen: not on the patient's contact list",
+        Ineligible::UnknownContact => "Cannot be chosen: not one of the practice's contacts",
     }
 }
 
@@ -496,6 +507,7 @@ mod tests {
                 letter: Some(e("letters@r.example")),
                 lab: None,
             },
+            access_days: None,
         }
     }
 
@@ -722,14 +734,18 @@ mod tests {
             relation: None,
             emergency: false,
             eligible: false,
+            ineligible_reason: Some(Ineligible::NoEmail),
         };
         assert_eq!(
             ineligible_reason(&c),
             Some("Cannot be chosen: no email address on file")
         );
-        c.email = Some("not an address".into());
+        c.ineligible_reason = Some(Ineligible::NoValidEmail);
         assert!(ineligible_reason(&c).unwrap().contains("not valid"));
+        c.ineligible_reason = Some(Ineligible::NoMobile);
+        assert!(ineligible_reason(&c).unwrap().contains("no mobile number"));
         c.eligible = true;
+        c.ineligible_reason = None;
         assert_eq!(ineligible_reason(&c), None);
     }
 

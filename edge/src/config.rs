@@ -9,6 +9,9 @@ use sealpost_shared::token::{KeyRing, NamedKey};
 use sha2::{Digest, Sha256};
 use worker::Env;
 
+use sealpost_shared::error::ErrorCode;
+use sealpost_shared::wire::ApiError;
+
 use crate::http::AppError;
 
 pub struct Config {
@@ -28,12 +31,15 @@ pub struct Config {
     pub http_origin: Option<HttpOrigin>,
     /// Key for the keyed hashes of SMS codes, derived from the link-signing seed.
     pub sms_code_key: [u8; 32],
-    /// Local development only: the outbox page. Refused unless the origin is loopback.
+    /// Local development only: the outbox page and the dev identity. Off unless `DEV_MODE` is
+    /// "true" and the portal origin is loopback; each request must also be addressed to a
+    /// loopback host (`http::is_loopback_request`).
     pub dev_mode: bool,
 }
 
 pub struct MailConfig {
-    /// SendGrid-compatible API base URL, e.g. `https://api.sendgrid.com`. Empty: outbox only.
+    /// SendGrid-compatible API base URL, e.g. `https://api.sendgrid.com`. Empty only in
+    /// development (outbox); elsewhere an empty value is a configuration error.
     pub api_base: String,
     pub api_key: SecretString,
     /// The general sender address.
@@ -130,15 +136,27 @@ impl Config {
                 .ok_or_else(|| AppError::internal("LINK_RETIRED_KEYS has a bad key"))?;
         }
         let dev_requested = text(env, "DEV_MODE").as_deref() == Some("true");
+        let dev_mode = dev_requested && is_loopback(&portal_origin);
+        let mail_api_base = text(env, "MAIL_API_BASE")
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        // Outside development an empty mail base would silently "deliver" every email to the
+        // dev outbox and mark it sent: refuse to run instead, saying what is missing.
+        if mail_api_base.is_empty() && !dev_mode {
+            let message = "MAIL_API_BASE is not set: set it to https://api.sendgrid.com \
+                           (or your provider's SendGrid-compatible base URL).";
+            worker::console_error!("configuration error: {message}");
+            return Err(ApiError::new(ErrorCode::NotConfigured)
+                .with_message(message)
+                .into());
+        }
         Ok(Self {
-            dev_mode: dev_requested && is_loopback(&portal_origin),
+            dev_mode,
             clinic_api_key: SecretString::new(required(env, "CLINIC_API_KEY")?),
             practice_name: text(env, "PRACTICE_NAME").unwrap_or_else(|| "Your practice".to_owned()),
             mail: MailConfig {
-                api_base: text(env, "MAIL_API_BASE")
-                    .unwrap_or_default()
-                    .trim_end_matches('/')
-                    .to_owned(),
+                api_base: mail_api_base,
                 api_key: SecretString::new(text(env, "MAIL_API_KEY").unwrap_or_default()),
                 from: required(env, "MAIL_FROM")?,
             },

@@ -6,8 +6,57 @@ use sealpost_shared::wire::ApiError;
 use serde::{de::DeserializeOwned, Serialize};
 use worker::{console_error, Headers, Request, Response};
 
-/// Request bodies larger than this are refused before parsing (JSON routes only).
-const MAX_JSON_BODY: usize = 64 * 1024;
+/// JSON request bodies larger than this are refused unread (judged by `Content-Length`) or,
+/// without one, as soon as this many bytes have arrived.
+pub const MAX_JSON_BODY: u64 = 64 * 1024;
+
+/// Whether the request was addressed to a loopback host. Development conveniences (the dev
+/// identity, the outbox) need this as well as the configuration: a deployment that kept a
+/// development setting by mistake still gives nothing away to a request from the Internet.
+pub fn is_loopback_request(req: &Request) -> bool {
+    req.url()
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .is_some_and(|host| matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]"))
+}
+
+fn too_large(limit: u64) -> AppError {
+    ApiError::new(ErrorCode::BodyTooLarge)
+        .with_message(format!("The request body is larger than {limit} bytes."))
+        .into()
+}
+
+/// The declared body length, refused with `body_too_large` when over `limit`. Nothing is read.
+pub fn check_declared_length(req: &Request, limit: u64) -> Result<Option<u64>, AppError> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit => Err(too_large(limit)),
+        other => Ok(other),
+    }
+}
+
+/// Reads a body of at most `limit` bytes, chunk by chunk, stopping with `body_too_large` as
+/// soon as more arrive: never more than `limit` plus one chunk is held.
+async fn read_bounded(req: &mut Request, limit: u64) -> Result<Vec<u8>, AppError> {
+    use futures_util::StreamExt;
+    check_declared_length(req, limit)?;
+    let mut out = Vec::new();
+    if req.inner().body().is_none() {
+        return Ok(out);
+    }
+    let mut stream = req.stream()?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if u64::try_from(out.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+            return Err(too_large(limit));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
 
 /// Every failure of a request. `Internal` carries a detail for the log, never for the client.
 #[derive(Debug)]
@@ -82,17 +131,11 @@ pub fn internal_error(what: &str, err: &worker::Error) -> Response {
 /// CORS preflight, which we never grant.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, AppError> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    // The body is always consumed, even when it is refused: a request left half-read upsets
-    // the runtime's handling of the next request (seen in workerd as a restart).
-    let bytes = req.bytes().await?;
+    // A body left unread here is drained (streamed, not kept) by `routes::handle`.
+    let bytes = read_bounded(req, MAX_JSON_BODY).await?;
     if !content_type.starts_with("application/json") {
         return Err(ApiError::new(ErrorCode::BadRequest)
             .with_message("Send the body as application/json.")
-            .into());
-    }
-    if bytes.len() > MAX_JSON_BODY {
-        return Err(ApiError::new(ErrorCode::BadRequest)
-            .with_message("The request body is too large.")
             .into());
     }
     serde_json::from_slice(&bytes).map_err(|err| {

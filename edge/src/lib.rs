@@ -39,6 +39,12 @@ fn is_console_page(path: &str) -> bool {
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     let response = if path.starts_with("/api/") || path.starts_with("/dev/") {
+        // Bodies are bounded by their declared length before anything is read or forwarded:
+        // an oversized body never crosses into the Durable Object.
+        let limit = routes::body_limit(&req.method(), &path);
+        if let Err(refused) = http::check_declared_length(&req, limit) {
+            return Ok(http::secure(refused.into_response()));
+        }
         match env
             .durable_object(STORE_BINDING)
             .and_then(|ns| ns.get_by_name(STORE_NAME))

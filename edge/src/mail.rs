@@ -3,7 +3,8 @@
 //! pending (retried by the Durable Object alarm, with backoff) until the provider accepts it,
 //! so a provider outage never loses a share.
 //!
-//! With no `MAIL_API_BASE` configured (local development), jobs go to the dev outbox.
+//! With no `MAIL_API_BASE` configured, which `config` allows only in local development, jobs
+//! go to the dev outbox.
 
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
@@ -41,7 +42,8 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
                     &job.patient_id,
                     "system",
                     "email_sent",
-                    &job.to_email,
+                    // Ids only: the audit is append-only, so it must never hold an address.
+                    job.recipient_label.as_deref().unwrap_or("recipient"),
                 )?;
                 delivered += 1;
             }
@@ -53,7 +55,10 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
                     &job.patient_id,
                     "system",
                     "email_failed",
-                    &format!("{}: {reason}", job.to_email),
+                    &format!(
+                        "{}: {reason}",
+                        job.recipient_label.as_deref().unwrap_or("recipient")
+                    ),
                 )?;
             }
         }

@@ -89,6 +89,11 @@ pub fn http_storage_key(path: &str) -> String {
     format!("{HTTP_PREFIX}{path}")
 }
 
+/// Whether a storage key names a document on the clinic's HTTP origin (not in R2).
+pub fn is_http_storage_key(key: &str) -> bool {
+    key.starts_with(HTTP_PREFIX)
+}
+
 /// A path on the clinic's origin: relative, URL-safe, no `..`. Configured origins only: the
 /// host always comes from `ORIGIN_BASE_URL`, never from the request.
 pub fn is_valid_origin_path(path: &str) -> bool {

@@ -27,6 +27,7 @@ fn defaults(cfg: &Config) -> Result<PracticeSettings, AppError> {
             letter: None,
             lab: None,
         },
+        access_days: None,
     })
 }
 

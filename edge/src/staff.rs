@@ -123,7 +123,7 @@ pub async fn identify(ctx: &Ctx, req: &Request) -> Result<Caller, AppError> {
             dev_identity: false,
         });
     }
-    if ctx.cfg.dev_mode {
+    if ctx.cfg.dev_mode && crate::http::is_loopback_request(req) {
         return Ok(Caller {
             email: Some(DEV_EMAIL.to_owned()),
             role: Role::Admin,

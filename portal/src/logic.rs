@@ -20,6 +20,8 @@ pub enum Stop {
     LinkInvalid,
     /// The practice unshared the documents.
     AccessRevoked,
+    /// The practice's access duration has passed; no new link was sent.
+    AccessEnded,
     /// Too many wrong answers.
     LockedOut,
     /// The check is an SMS code, but the practice has no mobile number for this person.
@@ -65,6 +67,13 @@ pub fn stop_text(stop: &Stop, practice: Option<&str>) -> (&'static str, String) 
         Stop::AccessRevoked => (
             "This practice has withdrawn access",
             format!("You can no longer see these documents online. Contact {practice} if you need them."),
+        ),
+        Stop::AccessEnded => (
+            "This link has expired",
+            format!(
+                "Access to these documents online has ended, so we have not sent a new link. \
+                 Contact {practice} if you need them."
+            ),
         ),
         Stop::LockedOut => (
             "Too many attempts",
@@ -156,6 +165,7 @@ pub fn stop_for(failure: &ApiFailure) -> Stop {
         ApiFailure::Api(error) => match error.code {
             ErrorCode::LinkInvalid => Stop::LinkInvalid,
             ErrorCode::AccessRevoked => Stop::AccessRevoked,
+            ErrorCode::AccessEnded => Stop::AccessEnded,
             ErrorCode::LockedOut => Stop::LockedOut,
             ErrorCode::SessionRequired => Stop::SessionEnded,
             ErrorCode::NoMobileOnFile => Stop::NoMobile,
@@ -352,6 +362,7 @@ pub fn verify_outcome(result: &Result<VerifiedResponse, ApiFailure>) -> VerifyOu
         }
         ErrorCode::LinkInvalid
         | ErrorCode::AccessRevoked
+        | ErrorCode::AccessEnded
         | ErrorCode::LockedOut
         | ErrorCode::SessionRequired => {
             VerifyOutcome::Stopped(stop_for(&ApiFailure::Api(error.clone())))
@@ -871,6 +882,14 @@ mod tests {
             open_outcome(&Err(api(ErrorCode::AccessRevoked))).0,
             OpenStep::Stopped(Stop::AccessRevoked)
         );
+        // Past the practice's access duration: no new link, contact the practice.
+        assert_eq!(
+            open_outcome(&Err(api(ErrorCode::AccessEnded))).0,
+            OpenStep::Stopped(Stop::AccessEnded)
+        );
+        assert!(stop_text(&Stop::AccessEnded, Some("Riverside Surgery"))
+            .1
+            .contains("Contact Riverside Surgery"));
         let locked = ApiFailure::Api(
             ApiError::new(ErrorCode::LockedOut).with_practice_name("Riverside Surgery"),
         );

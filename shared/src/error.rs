@@ -53,6 +53,16 @@ pub enum ErrorCode {
     DevOnly,
     /// The HTTP method is not allowed on this route.
     MethodNotAllowed,
+    /// The document id already belongs to another patient; ids are never re-pointed.
+    DocumentIdTaken,
+    /// The practice's access duration has passed: no new link is sent; contact the practice.
+    AccessEnded,
+    /// One or more recipients cannot receive the share; `recipients` in the body says who and why.
+    RecipientNotEligible,
+    /// The request body is larger than this route accepts (judged by `Content-Length`, unread).
+    BodyTooLarge,
+    /// The deployment is missing a required setting; the message names it.
+    NotConfigured,
     /// Something failed inside Sealpost. Details are in the server log, never in the response.
     Internal,
 }
@@ -70,6 +80,11 @@ impl ErrorCode {
             Self::AccessRevoked | Self::SharingDisabled | Self::DevOnly | Self::Forbidden => 403,
             Self::LinkInvalid | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::DocumentIdTaken => 409,
+            Self::AccessEnded => 410,
+            Self::RecipientNotEligible => 422,
+            Self::BodyTooLarge => 413,
+            Self::NotConfigured => 503,
             Self::Conflict => 409,
             Self::LockedOut | Self::RateLimited => 429,
             Self::RangeNotSatisfiable => 416,
@@ -109,6 +124,13 @@ impl ErrorCode {
             Self::OriginUnavailable => "The document could not be fetched. Please try again.",
             Self::DevOnly => "This page exists only in local development.",
             Self::MethodNotAllowed => "This method is not allowed here.",
+            Self::DocumentIdTaken => "This document id already belongs to another patient.",
+            Self::AccessEnded => {
+                "Access to these documents has ended. Please contact your practice."
+            }
+            Self::RecipientNotEligible => "Some recipients cannot receive this share.",
+            Self::BodyTooLarge => "The request body is too large.",
+            Self::NotConfigured => "Sealpost is not fully configured yet.",
             Self::Internal => "Something went wrong on our side. Please try again.",
         }
     }
@@ -132,5 +154,10 @@ mod tests {
         assert_eq!(ErrorCode::LockedOut.http_status(), 429);
         assert_eq!(ErrorCode::Internal.http_status(), 500);
         assert_eq!(ErrorCode::AccessRevoked.http_status(), 403);
+        assert_eq!(ErrorCode::DocumentIdTaken.http_status(), 409);
+        assert_eq!(ErrorCode::AccessEnded.http_status(), 410);
+        assert_eq!(ErrorCode::BodyTooLarge.http_status(), 413);
+        assert_eq!(ErrorCode::RecipientNotEligible.http_status(), 422);
+        assert_eq!(ErrorCode::NotConfigured.http_status(), 503);
     }
 }

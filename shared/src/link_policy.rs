@@ -6,6 +6,7 @@
 //!        ▼
 //!  recipient access ──Unknown─────────────────────────────────► Reject(Unknown)      (no new link)
 //!        │          ──Revoked (expired or not)────────────────► Reject(Revoked)      (no new link)
+//!        │          ──Ended (past the practice's duration)────► Reject(AccessEnded)  (no new link)
 //!        │ Active
 //!        ▼
 //!  expired? ──no──────────────────────────────────────────────► Challenge { claims }
@@ -22,6 +23,11 @@
 //! flood the inbox. After the adapter sends the email it stores [`record_renewal`]'s log, in
 //! strongly consistent storage (a Durable Object or D1, never KV).
 //!
+//! The access itself comes from [`recipient_access`], which judges the link against its record
+//! (issued by us, to this recipient, not revoked one by one), the recipient (exists, not
+//! revoked, still has documents) and the practice's access duration, counted from the share
+//! that began this chain of links (the signed `access_from`, carried over by every renewal).
+//!
 //! `Err(TokenError::Expired)` from `verify_signed` means the token has *no* `exp` claim (a genuine
 //! expired token comes back `Ok` and is judged here), so it is rejected like any other invalid
 //! token: without claims there is no one to renew for.
@@ -29,6 +35,7 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::RecipientId;
 use crate::time::Now;
 use crate::token::{LinkClaims, SignedLink, TokenError};
 
@@ -52,8 +59,56 @@ pub enum RecipientAccess {
     Active,
     /// The practice unshared (revoked every link and session of the patient).
     Revoked,
-    /// No such recipient, or every document shared with them was deleted.
+    /// No such recipient, no record of this link, or every document shared was deleted.
     Unknown,
+    /// Genuine and not revoked, but older than the practice's access duration.
+    Ended,
+}
+
+/// The record of an issued link, as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    /// The recipient the link was sent to.
+    pub recipient: RecipientId,
+    /// Revoked one by one by the clinic, by an unshare, or by a change of address.
+    pub revoked: bool,
+}
+
+/// The recipient a link names, as the store holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecipientFacts {
+    /// Unshared (the recipient alone, or the whole patient) and not shared with again.
+    pub revoked: bool,
+    /// How many live documents are granted to the recipient.
+    pub documents: usize,
+}
+
+/// Whether a genuine link still opens anything. `record` is the link's row (`None`: we never
+/// issued it), `recipient` the row of the recipient it names (`None`: deleted or never
+/// existed); `access_duration` is the practice's setting (`None`: access lasts until revoked).
+pub fn recipient_access(
+    claims: &LinkClaims,
+    record: Option<&LinkRecord>,
+    recipient: Option<RecipientFacts>,
+    access_duration: Option<Duration>,
+    now: Now,
+) -> RecipientAccess {
+    let Some(record) = record.filter(|r| r.recipient == claims.recipient) else {
+        return RecipientAccess::Unknown;
+    };
+    let Some(recipient) = recipient else {
+        return RecipientAccess::Unknown;
+    };
+    if recipient.revoked || record.revoked {
+        return RecipientAccess::Revoked;
+    }
+    if recipient.documents == 0 {
+        return RecipientAccess::Unknown;
+    }
+    match (access_duration, claims.access_from) {
+        (Some(limit), Some(from)) if now >= from + limit => RecipientAccess::Ended,
+        _ => RecipientAccess::Active,
+    }
 }
 
 /// When fresh links were emailed to one recipient (the store keeps one log per recipient).
@@ -71,6 +126,8 @@ pub enum RejectReason {
     Revoked,
     /// Genuine, but the recipient or their documents no longer exist.
     Unknown,
+    /// Genuine, but the practice's access duration has passed: contact the practice.
+    AccessEnded,
 }
 
 /// The decision for one opened link.
@@ -103,6 +160,7 @@ pub fn open_link(
     match access {
         RecipientAccess::Unknown => LinkDecision::Reject(RejectReason::Unknown),
         RecipientAccess::Revoked => LinkDecision::Reject(RejectReason::Revoked),
+        RecipientAccess::Ended => LinkDecision::Reject(RejectReason::AccessEnded),
         RecipientAccess::Active if signed.is_expired(now) => LinkDecision::Renew {
             claims: signed.claims,
             send_email: renewal_allowed(renewals, now),
@@ -151,7 +209,7 @@ pub fn record_renewal(log: &RenewalLog, now: Now) -> RenewalLog {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
-    use crate::ids::{LinkId, RecipientId};
+    use crate::ids::LinkId;
     use crate::token::LEEWAY;
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
@@ -164,6 +222,7 @@ mod tests {
         LinkClaims {
             recipient: RecipientId::try_from("r1".to_string()).unwrap(),
             link: LinkId::try_from("l1".to_string()).unwrap(),
+            access_from: None,
         }
     }
 
@@ -193,11 +252,134 @@ mod tests {
         TokenError::CannotIssue,
     ];
 
-    const ALL_ACCESS: [RecipientAccess; 3] = [
+    const ALL_ACCESS: [RecipientAccess; 4] = [
         RecipientAccess::Active,
         RecipientAccess::Revoked,
         RecipientAccess::Unknown,
+        RecipientAccess::Ended,
     ];
+
+    fn record(recipient: &str, revoked: bool) -> LinkRecord {
+        LinkRecord {
+            recipient: RecipientId::try_from(recipient.to_string()).unwrap(),
+            revoked,
+        }
+    }
+
+    const LIVE: RecipientFacts = RecipientFacts {
+        revoked: false,
+        documents: 1,
+    };
+
+    #[test]
+    fn a_link_is_only_honoured_against_its_own_record() {
+        let c = claims();
+        let access = |rec: Option<&LinkRecord>, who: Option<RecipientFacts>| {
+            recipient_access(&c, rec, who, None, t0())
+        };
+        assert_eq!(
+            access(Some(&record("r1", false)), Some(LIVE)),
+            RecipientAccess::Active
+        );
+        // Never issued by us (a genuine signature over an id we have no record of).
+        assert_eq!(access(None, Some(LIVE)), RecipientAccess::Unknown);
+        // Issued to someone else.
+        assert_eq!(
+            access(Some(&record("r2", false)), Some(LIVE)),
+            RecipientAccess::Unknown
+        );
+        // Revoked one by one, or by a change of address.
+        assert_eq!(
+            access(Some(&record("r1", true)), Some(LIVE)),
+            RecipientAccess::Revoked
+        );
+        // The recipient was deleted, unshared, or has nothing left.
+        assert_eq!(
+            access(Some(&record("r1", false)), None),
+            RecipientAccess::Unknown
+        );
+        let revoked = RecipientFacts {
+            revoked: true,
+            ..LIVE
+        };
+        assert_eq!(
+            access(Some(&record("r1", false)), Some(revoked)),
+            RecipientAccess::Revoked
+        );
+        let empty = RecipientFacts {
+            documents: 0,
+            ..LIVE
+        };
+        assert_eq!(
+            access(Some(&record("r1", false)), Some(empty)),
+            RecipientAccess::Unknown
+        );
+    }
+
+    #[test]
+    fn access_ends_after_the_practices_duration_counted_from_the_share() {
+        let c = LinkClaims {
+            access_from: Some(t0()),
+            ..claims()
+        };
+        let rec = record("r1", false);
+        let at = |days: Option<i64>, now: Now| {
+            recipient_access(&c, Some(&rec), Some(LIVE), days.map(Duration::days), now)
+        };
+        // Off (the default): access lasts until revoked.
+        assert_eq!(
+            at(None, t0() + Duration::days(400)),
+            RecipientAccess::Active
+        );
+        assert_eq!(
+            at(Some(30), t0() + Duration::days(30) - Duration::seconds(1)),
+            RecipientAccess::Active
+        );
+        assert_eq!(
+            at(Some(30), t0() + Duration::days(30)),
+            RecipientAccess::Ended
+        );
+        // Ended means no new link, expired or not.
+        let d = open_link(
+            signed(),
+            RecipientAccess::Ended,
+            &RenewalLog::default(),
+            expired_now(),
+        );
+        assert_eq!(d, LinkDecision::Reject(RejectReason::AccessEnded));
+        // Revocation wins over the duration.
+        let revoked = record("r1", true);
+        assert_eq!(
+            recipient_access(
+                &c,
+                Some(&revoked),
+                Some(LIVE),
+                Some(Duration::days(1)),
+                t0() + Duration::days(9)
+            ),
+            RecipientAccess::Revoked
+        );
+    }
+
+    proptest! {
+        /// Only a live record of this very recipient, a live recipient with documents and
+        /// time left ever make a link active.
+        #[test]
+        fn active_needs_every_condition(
+            same in any::<bool>(), link_revoked in any::<bool>(), exists in any::<bool>(),
+            revoked in any::<bool>(), documents in 0usize..3, days in proptest::option::of(1i64..60),
+            age in 0i64..90,
+        ) {
+            let c = LinkClaims { access_from: Some(t0()), ..claims() };
+            let rec = record(if same { "r1" } else { "r9" }, link_revoked);
+            let who = exists.then_some(RecipientFacts { revoked, documents });
+            let now = t0() + Duration::days(age);
+            let access = recipient_access(&c, Some(&rec), who, days.map(Duration::days), now);
+            let in_time = days.is_none_or(|d| age < d);
+            let expected = same && !link_revoked && exists && !revoked && documents > 0 && in_time;
+            prop_assert_eq!(access == RecipientAccess::Active, expected);
+        }
+    }
 
     #[test]
     fn live_link_of_active_recipient_is_challenged() {

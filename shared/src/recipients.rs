@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checks::{challenge_for, ChallengeKind, CheckSettings};
 use crate::ids::{ContactId, PatientId};
 
 /// The longest address accepted (RFC 5321's path limit, less the angle brackets).
@@ -184,6 +185,8 @@ impl RecipientRef {
 pub struct PatientContactView {
     pub id: PatientId,
     pub email: Option<String>,
+    #[serde(default)]
+    pub mobile: Option<String>,
 }
 
 /// A relationship or practice contact as the store knows it.
@@ -191,6 +194,8 @@ pub struct PatientContactView {
 pub struct ContactView {
     pub id: ContactId,
     pub email: Option<String>,
+    #[serde(default)]
+    pub mobile: Option<String>,
 }
 
 /// An eligible recipient with the address the email goes to.
@@ -207,10 +212,15 @@ pub struct ResolvedRecipient {
 pub enum Ineligible {
     /// The id is not on this patient's relationships/emergency-contact list.
     NotRelated,
-    /// The recipient has no email on file, or it is not a valid address.
+    /// The recipient's email on file is not a valid address.
     NoValidEmail,
     /// The id is not one of the practice's contacts.
     UnknownContact,
+    /// No email is on file (a child, someone without email): their contacts may be shared with.
+    NoEmail,
+    /// The practice checks this recipient with an SMS code and no mobile is on file: they could
+    /// never pass the check.
+    NoMobile,
 }
 
 impl std::fmt::Display for Ineligible {
@@ -219,14 +229,60 @@ impl std::fmt::Display for Ineligible {
             Self::NotRelated => "this person is not on the patient's contact list",
             Self::NoValidEmail => "this recipient has no valid email address on file",
             Self::UnknownContact => "this is not one of the practice's contacts",
+            Self::NoEmail => "this recipient has no email address on file",
+            Self::NoMobile => {
+                "this recipient has no mobile number on file, and the practice checks them with an SMS code"
+            }
         })
     }
 }
 
 fn valid_email(stored: Option<&String>) -> Result<EmailAddress, Ineligible> {
-    stored
-        .and_then(|e| EmailAddress::try_from(e.as_str()).ok())
-        .ok_or(Ineligible::NoValidEmail)
+    match stored.map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        None => Err(Ineligible::NoEmail),
+        Some(e) => EmailAddress::try_from(e).map_err(|_| Ineligible::NoValidEmail),
+    }
+}
+
+/// The email and mobile on file for a reference, each looked up only in its own list.
+fn on_file<'a>(
+    r: &RecipientRef,
+    patient: &'a PatientContactView,
+    relationships: &'a [ContactView],
+    practice_contacts: &'a [ContactView],
+) -> Result<(Option<&'a String>, Option<&'a String>), Ineligible> {
+    let contact = |list: &'a [ContactView], id: &ContactId, missing: Ineligible| {
+        list.iter()
+            .find(|c| &c.id == id)
+            .map(|c| (c.email.as_ref(), c.mobile.as_ref()))
+            .ok_or(missing)
+    };
+    match r {
+        RecipientRef::Patient => Ok((patient.email.as_ref(), patient.mobile.as_ref())),
+        RecipientRef::Relationship { id } => contact(relationships, id, Ineligible::NotRelated),
+        RecipientRef::PracticeContact { id } => {
+            contact(practice_contacts, id, Ineligible::UnknownContact)
+        }
+    }
+}
+
+/// [`resolve_recipient`], and also whether the recipient can ever pass the practice's check:
+/// when it is an SMS code, a mobile must be on file. A share is refused for a recipient who
+/// would meet a dead end, before anything is recorded or sent.
+pub fn eligible_recipient(
+    r: &RecipientRef,
+    patient: &PatientContactView,
+    relationships: &[ContactView],
+    practice_contacts: &[ContactView],
+    checks: &CheckSettings,
+) -> Result<ResolvedRecipient, Ineligible> {
+    let resolved = resolve_recipient(r, patient, relationships, practice_contacts)?;
+    let (_, mobile) = on_file(r, patient, relationships, practice_contacts)?;
+    let has_mobile = mobile.is_some_and(|m| !m.trim().is_empty());
+    if challenge_for(resolved.kind, checks) == ChallengeKind::SmsCode && !has_mobile {
+        return Err(Ineligible::NoMobile);
+    }
+    Ok(resolved)
 }
 
 /// Checks a recipient against the patient, the patient's `relationships` and the practice's
@@ -238,23 +294,8 @@ pub fn resolve_recipient(
     relationships: &[ContactView],
     practice_contacts: &[ContactView],
 ) -> Result<ResolvedRecipient, Ineligible> {
-    let email = match r {
-        RecipientRef::Patient => valid_email(patient.email.as_ref())?,
-        RecipientRef::Relationship { id } => {
-            let contact = relationships
-                .iter()
-                .find(|c| &c.id == id)
-                .ok_or(Ineligible::NotRelated)?;
-            valid_email(contact.email.as_ref())?
-        }
-        RecipientRef::PracticeContact { id } => {
-            let contact = practice_contacts
-                .iter()
-                .find(|c| &c.id == id)
-                .ok_or(Ineligible::UnknownContact)?;
-            valid_email(contact.email.as_ref())?
-        }
-    };
+    let (email, _) = on_file(r, patient, relationships, practice_contacts)?;
+    let email = valid_email(email)?;
     Ok(ResolvedRecipient {
         reference: r.clone(),
         kind: r.kind(),
@@ -276,6 +317,7 @@ mod tests {
         ContactView {
             id: cid(id),
             email: email.map(str::to_owned),
+            mobile: None,
         }
     }
 
@@ -283,7 +325,53 @@ mod tests {
         PatientContactView {
             id: PatientId::try_from("p1".to_string()).unwrap(),
             email: email.map(str::to_owned),
+            mobile: None,
         }
+    }
+
+    #[test]
+    fn sms_checked_recipients_need_a_mobile() {
+        use crate::checks::{ContactCheck, PatientCheck};
+        let sms = CheckSettings {
+            patient: PatientCheck::SmsCode,
+            contact: ContactCheck::SmsCode,
+        };
+        let lenient = CheckSettings {
+            patient: PatientCheck::Birthday,
+            contact: ContactCheck::MagicLink,
+        };
+        let p = patient(Some("jane@example.com"));
+        let ann = contact("ann", Some("ann@example.com"));
+        let daughter = RecipientRef::Relationship { id: cid("ann") };
+        let rels = [ann.clone()];
+        let check = |r: &RecipientRef, p: &PatientContactView, rels: &[ContactView], c| {
+            eligible_recipient(r, p, rels, &[], c).map(|_| ())
+        };
+        assert_eq!(
+            check(&RecipientRef::Patient, &p, &rels, &sms),
+            Err(Ineligible::NoMobile)
+        );
+        assert_eq!(check(&daughter, &p, &rels, &sms), Err(Ineligible::NoMobile));
+        assert_eq!(check(&RecipientRef::Patient, &p, &rels, &lenient), Ok(()));
+        assert_eq!(check(&daughter, &p, &rels, &lenient), Ok(()));
+        let with_mobile = ContactView {
+            mobile: Some("+447700900123".into()),
+            ..ann
+        };
+        assert_eq!(check(&daughter, &p, &[with_mobile], &sms), Ok(()));
+        let blank = PatientContactView {
+            mobile: Some("  ".into()),
+            ..p.clone()
+        };
+        assert_eq!(
+            check(&RecipientRef::Patient, &blank, &rels, &sms),
+            Err(Ineligible::NoMobile)
+        );
+        // A missing email is named as such, before any mobile question.
+        assert_eq!(
+            check(&RecipientRef::Patient, &patient(None), &rels, &sms),
+            Err(Ineligible::NoEmail)
+        );
     }
 
     #[test]
@@ -399,7 +487,7 @@ mod tests {
         assert_eq!(got.email.as_str(), "jane@example.com");
         assert_eq!(
             resolve_recipient(&RecipientRef::Patient, &patient(None), &[], &[]),
-            Err(Ineligible::NoValidEmail)
+            Err(Ineligible::NoEmail)
         );
         assert_eq!(
             resolve_recipient(&RecipientRef::Patient, &patient(Some("jane")), &[], &[]),
@@ -428,7 +516,7 @@ mod tests {
                 &rels,
                 &practice
             ),
-            Err(Ineligible::NoValidEmail)
+            Err(Ineligible::NoEmail)
         );
         assert_eq!(
             resolve_recipient(

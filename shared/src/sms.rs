@@ -66,6 +66,19 @@ pub const SEND_WINDOW: Duration = Duration::hours(1);
 /// At most this many codes per recipient per [`SEND_WINDOW`] (SMS costs money and pesters).
 pub const SEND_MAX_PER_WINDOW: usize = 5;
 
+/// The daily window for [`SEND_MAX_PER_DAY`].
+pub const SEND_DAY: Duration = Duration::hours(24);
+
+/// At most this many codes per recipient in any 24 hours: the hourly limit alone would allow
+/// 120 texts a day to one phone (cost, and a way to harass someone through us).
+pub const SEND_MAX_PER_DAY: usize = 10;
+
+/// Every rolling limit on sending codes: (window, most sends within it).
+const SEND_LIMITS: [(Duration, usize); 2] = [
+    (SEND_WINDOW, SEND_MAX_PER_WINDOW),
+    (SEND_DAY, SEND_MAX_PER_DAY),
+];
+
 /// A one-time code in clear, only between drawing it and handing it to the SMS provider.
 /// Redacted in `Debug`, zeroized on drop.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -230,23 +243,25 @@ pub struct SendWait {
 }
 
 /// Whether a code may be sent to the recipient at `now`, given when earlier codes were sent
-/// (the adapter may pass its whole log: entries older than an hour are ignored). Sends dated in
+/// (the adapter may pass its whole log: entries older than a day are ignored). Sends dated in
 /// the future (clock trouble) count as recent.
 pub fn may_send_code(previous_sends: &[Now], now: Now) -> Result<(), SendWait> {
     let mut ready = now;
     if let Some(latest) = previous_sends.iter().max() {
         ready = ready.max(*latest + SEND_MIN_INTERVAL);
     }
-    let mut recent: Vec<Now> = previous_sends
-        .iter()
-        .copied()
-        .filter(|t| now.signed_duration_since(*t) < SEND_WINDOW)
-        .collect();
-    recent.sort_unstable();
-    if recent.len() >= SEND_MAX_PER_WINDOW {
-        // Sending is possible once all but SEND_MAX_PER_WINDOW - 1 recent sends have aged out.
-        if let Some(oldest_to_expire) = recent.get(recent.len() - SEND_MAX_PER_WINDOW) {
-            ready = ready.max(*oldest_to_expire + SEND_WINDOW);
+    for (window, max) in SEND_LIMITS {
+        let mut recent: Vec<Now> = previous_sends
+            .iter()
+            .copied()
+            .filter(|t| now.signed_duration_since(*t) < window)
+            .collect();
+        recent.sort_unstable();
+        if recent.len() >= max {
+            // Sending is possible once all but max - 1 recent sends have aged out.
+            if let Some(oldest_to_expire) = recent.get(recent.len() - max) {
+                ready = ready.max(*oldest_to_expire + window);
+            }
         }
     }
     if ready <= now {
@@ -512,8 +527,24 @@ mod tests {
         );
         assert_eq!(may_send_code(&sent, t0() + SEND_WINDOW), Ok(()));
         // Old sends are ignored.
-        let old = [t0() - Duration::hours(2); 10];
+        let old = [t0() - Duration::hours(2); 4];
         assert_eq!(may_send_code(&old, t0()), Ok(()));
+        let older = [t0() - Duration::hours(25); 40];
+        assert_eq!(may_send_code(&older, t0()), Ok(()));
+    }
+
+    #[test]
+    fn sending_is_limited_to_ten_a_day() {
+        // Five an hour, two hours apart: the hourly limit never bites, the daily one does.
+        let sent: Vec<Now> = (0..10)
+            .map(|i| t0() + Duration::hours(2 * (i / 5)) + Duration::minutes(2 * (i % 5)))
+            .collect();
+        let now = t0() + Duration::hours(5);
+        let wait = may_send_code(&sent, now).unwrap_err();
+        // The first send ages out of the day 19 hours later.
+        assert_eq!(wait.retry_after_seconds, 19 * 3600);
+        assert_eq!(may_send_code(&sent, t0() + SEND_DAY), Ok(()));
+        assert_eq!(may_send_code(sent.get(..9).unwrap(), now), Ok(()));
     }
 
     #[test]
@@ -566,6 +597,8 @@ mod tests {
             for (i, start) in sent.iter().enumerate() {
                 let in_hour = sent.iter().skip(i).filter(|t| **t - *start < SEND_WINDOW).count();
                 prop_assert!(in_hour <= SEND_MAX_PER_WINDOW);
+                let in_day = sent.iter().skip(i).filter(|t| **t - *start < SEND_DAY).count();
+                prop_assert!(in_day <= SEND_MAX_PER_DAY);
                 if let Some(next) = sent.get(i + 1) {
                     prop_assert!(*next - *start >= SEND_MIN_INTERVAL);
                 }

@@ -61,6 +61,10 @@ impl TokenKind {
 pub struct LinkClaims {
     pub recipient: RecipientId,
     pub link: LinkId,
+    /// When the access this link belongs to began: the share that first sent a link to this
+    /// recipient. Renewals carry it over unchanged, so a practice's access duration runs from
+    /// the share, not from the latest renewal. `None` when issuing means "from now".
+    pub access_from: Option<Now>,
 }
 
 /// The claims on the wire. Only opaque ids; `sub` is the recipient, `jti` the link.
@@ -70,6 +74,10 @@ struct WireClaims {
     aud: String,
     sub: RecipientId,
     jti: LinkId,
+    /// Unix seconds when access began (see [`LinkClaims::access_from`]). Absent in links issued
+    /// before it existed: those count from their own issue time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    acc: Option<i64>,
 }
 
 /// Why a token was refused. Each variant is one distinct failure.
@@ -187,6 +195,7 @@ pub fn issue_link(ring: &KeyRing, claims: &LinkClaims, now: Now) -> Result<Strin
         aud: kind.audience().to_owned(),
         sub: claims.recipient.clone(),
         jti: claims.link.clone(),
+        acc: Some(claims.access_from.unwrap_or(now).timestamp()),
     });
     jwt_claims.issued_at = Some(now);
     jwt_claims.not_before = Some(now);
@@ -237,10 +246,15 @@ pub fn verify_signed(ring: &KeyRing, token: &str, now: Now) -> Result<SignedLink
         .validate_maturity(&options)
         .map_err(|_| TokenError::NotYetValid)?;
     let expires_at = claims.expiration.ok_or(TokenError::Expired)?;
+    let access_from = match claims.custom.acc {
+        Some(secs) => crate::time::from_unix_seconds(secs),
+        None => expires_at - kind.lifetime(),
+    };
     Ok(SignedLink {
         claims: LinkClaims {
             recipient: claims.custom.sub.clone(),
             link: claims.custom.jti.clone(),
+            access_from: Some(access_from),
         },
         expires_at,
     })
@@ -277,6 +291,7 @@ mod tests {
         LinkClaims {
             recipient: RecipientId::try_from("r1".to_string()).unwrap(),
             link: LinkId::try_from("l1".to_string()).unwrap(),
+            access_from: Some(now()),
         }
     }
 
@@ -411,6 +426,7 @@ mod tests {
         let other = LinkClaims {
             recipient: RecipientId::try_from("r2".to_string()).unwrap(),
             link: LinkId::try_from("l2".to_string()).unwrap(),
+            access_from: None,
         };
         let b = issue_link(&ring, &other, now()).unwrap();
         let a_parts: Vec<&str> = a.split('.').collect();
@@ -428,6 +444,48 @@ mod tests {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap();
         let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
         keys.sort();
-        assert_eq!(keys, ["aud", "exp", "iat", "iss", "jti", "nbf", "sub"]);
+        assert_eq!(
+            keys,
+            ["acc", "aud", "exp", "iat", "iss", "jti", "nbf", "sub"]
+        );
+    }
+
+    #[test]
+    fn access_start_is_signed_and_carried_over_by_renewals() {
+        let ring = ring("k1", 7);
+        let first = issue_link(
+            &ring,
+            &LinkClaims {
+                access_from: None,
+                ..claims()
+            },
+            now(),
+        )
+        .unwrap();
+        let signed = verify_signed(&ring, &first, now()).unwrap();
+        assert_eq!(signed.claims.access_from, Some(now()));
+        // A renewal a week later keeps the original start.
+        let later = now() + Duration::days(7);
+        let renewed = issue_link(&ring, &signed.claims, later).unwrap();
+        let again = verify_signed(&ring, &renewed, later).unwrap();
+        assert_eq!(again.claims.access_from, Some(now()));
+    }
+
+    #[test]
+    fn links_from_before_the_access_claim_count_from_their_issue_time() {
+        let ring = ring("k1", 7);
+        let header =
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"sealpost-link+jwt","kid":"k1"}"#);
+        let iat = now().timestamp();
+        let body = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"iss":"https://sealpost.test","aud":"sealpost:portal:link","sub":"r1","jti":"l1","iat":{iat},"nbf":{iat},"exp":{}}}"#,
+            iat + LINK_LIFETIME.num_seconds()
+        ));
+        let input = format!("{header}.{body}");
+        let key = &ring.signing.secret;
+        let signature = key.sign(input.as_bytes(), None);
+        let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()));
+        let signed = verify_signed(&ring, &token, now()).unwrap();
+        assert_eq!(signed.claims.access_from, Some(now()));
     }
 }

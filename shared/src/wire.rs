@@ -51,7 +51,10 @@ impl DocumentKind {
 pub struct PatientUpsert {
     pub name: String,
     pub date_of_birth: NaiveDate,
-    pub email: String,
+    /// Absent for someone without email (a child): they cannot be a recipient themselves, but
+    /// their relationships can.
+    #[serde(default)]
+    pub email: Option<String>,
     #[serde(default)]
     pub mobile: Option<String>,
 }
@@ -62,7 +65,7 @@ pub struct Patient {
     pub id: PatientId,
     pub name: String,
     pub date_of_birth: NaiveDate,
-    pub email: String,
+    pub email: Option<String>,
     pub mobile: Option<String>,
 }
 
@@ -212,6 +215,10 @@ pub struct PracticeSettings {
     #[serde(default)]
     pub checks: CheckSettings,
     pub senders: SenderAddresses,
+    /// How many days access lasts from the share that granted it; `None` (the default) means
+    /// until the practice revokes it, renewing expired links for as long as that holds.
+    #[serde(default)]
+    pub access_days: Option<u32>,
 }
 
 /// `PUT /api/v1/clinic/patients/{id}/relationships/{contact}` (a relationship or emergency
@@ -266,8 +273,11 @@ pub struct ContactEntry {
     pub email: Option<String>,
     pub relation: Option<String>,
     pub emergency: bool,
-    /// Has a valid email, so may be chosen as a recipient.
+    /// May be chosen as a recipient: a valid email and whatever the practice's check needs.
     pub eligible: bool,
+    /// Why not, when not eligible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ineligible_reason: Option<crate::recipients::Ineligible>,
 }
 
 /// `GET /api/v1/clinic/patients/{id}`: the patient's file for the share panel.
@@ -276,6 +286,9 @@ pub struct PatientFile {
     pub patient: Patient,
     pub revoked: bool,
     pub email_valid: bool,
+    /// Why the patient cannot be a recipient (no email, or no mobile when checked by SMS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ineligible_reason: Option<crate::recipients::Ineligible>,
     pub relationships: Vec<ContactEntry>,
     pub practice_contacts: Vec<ContactEntry>,
 }
@@ -293,6 +306,21 @@ pub struct StaffDocument {
     pub sections: Vec<String>,
     /// When staff last previewed it (Unix seconds), for "most recently viewed first".
     pub last_viewed_at: Option<i64>,
+}
+
+/// `GET /api/v1/clinic/patients/{id}/links`: one emailed link and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkEntry {
+    pub id: crate::ids::LinkId,
+    pub recipient: RecipientRef,
+    /// The share it delivered; `None` for a renewal.
+    pub share_id: Option<String>,
+    /// Unix seconds.
+    pub issued_at: i64,
+    /// Unix seconds: after this the link only earns a fresh one (while access lasts).
+    pub expires_at: i64,
+    /// Unix seconds; set when revoked one by one, by an unshare or by a change of address.
+    pub revoked_at: Option<i64>,
 }
 
 // ---------------------------------------------------------------- portal API
@@ -404,6 +432,28 @@ pub struct ApiError {
     pub attempts_left: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub practice_name: Option<String>,
+    /// Clinic API fields that were refused, each with why (`invalid_fields`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<FieldProblem>,
+    /// Recipients who cannot receive a share, each with why (`recipient_not_eligible`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<RecipientProblem>,
+}
+
+/// One refused field of a clinic API request: its name as in the request, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// One recipient a share cannot go to, and the missing or wrong detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecipientProblem {
+    pub recipient: RecipientRef,
+    pub reason: crate::recipients::Ineligible,
+    /// The reason in words, for staff.
+    pub message: String,
 }
 
 impl ApiError {
@@ -414,7 +464,20 @@ impl ApiError {
             fields: Vec::new(),
             attempts_left: None,
             practice_name: None,
+            problems: Vec::new(),
+            recipients: Vec::new(),
         }
+    }
+
+    /// `invalid_fields` for clinic API fields.
+    pub fn with_problems(mut self, problems: Vec<FieldProblem>) -> Self {
+        self.problems = problems;
+        self
+    }
+
+    pub fn with_recipients(mut self, recipients: Vec<RecipientProblem>) -> Self {
+        self.recipients = recipients;
+        self
     }
 
     pub fn with_message(mut self, message: impl Into<String>) -> Self {

@@ -25,7 +25,7 @@ use crate::components::{
 use crate::logic::{
     activity, build_share, content_path, delivery_label, event_label, format_date, format_size,
     format_time, ineligible_reason, iso_date, kind_from_value, kind_value, method_label,
-    preview_kind, preview_path, recipient_from_label, sections_offered, sender_for,
+    preview_kind, preview_path, reason_text, recipient_from_label, sections_offered, sender_for,
     visible_documents, DocumentFilter, PreviewKind, Problem, RecipientKey, ShareChoice, KINDS,
 };
 
@@ -214,10 +214,10 @@ fn PatientFileView(state: PanelState, file: PatientFile) -> impl IntoView {
                 <PageHeading text=name.clone() />
                 <p class="patient-head__meta">
                     {format!("Born {} · ID {} · ", format_date(patient.date_of_birth), patient.id)}
-                    {if file.email_valid {
-                        patient.email.clone()
-                    } else {
-                        "no valid email address on file".to_owned()
+                    {match (&patient.email, file.email_valid) {
+                        (Some(email), true) => email.clone(),
+                        (None, _) => "no email address on file".to_owned(),
+                        (Some(_), false) => "no valid email address on file".to_owned(),
                     }}
                 </p>
                 {move || revoked().then(|| view! {
@@ -582,11 +582,7 @@ fn SelectionList(state: PanelState) -> impl IntoView {
 #[component]
 fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
     let patient_email = file.patient.email.clone();
-    let patient_reason = (!file.email_valid).then_some(if file.patient.email.trim().is_empty() {
-        "Cannot be chosen: no email address on file"
-    } else {
-        "Cannot be chosen: the email address on file is not valid"
-    });
+    let patient_reason = file.ineligible_reason.map(reason_text);
     let relationships = file
         .relationships
         .iter()
@@ -787,7 +783,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                         state=state
                         key=RecipientKey::Patient
                         label=format!("{patient_name} (patient)")
-                        email=Some(patient_email.clone())
+                        email=patient_email.clone()
                         reason=patient_reason
                     />
                     {has_relationships.then(|| view! {

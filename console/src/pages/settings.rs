@@ -37,6 +37,26 @@ fn sender_value(s: &SenderAddresses, field: &str) -> String {
 }
 
 /// The sender addresses as typed, or the problems with them. Only `general` is required.
+/// The access duration as typed: empty is "until unshared", otherwise 1 to 365 days.
+pub fn parse_access_days(text: &str) -> Result<Option<u32>, Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<u32>() {
+        Ok(days) if (1..=sealpost_shared::practice::MAX_ACCESS_DAYS).contains(&days) => {
+            Ok(Some(days))
+        }
+        _ => Err(Problem {
+            target: "access-days".to_owned(),
+            message: format!(
+                "Enter a number of days from 1 to {}, or leave it empty",
+                sealpost_shared::practice::MAX_ACCESS_DAYS
+            ),
+        }),
+    }
+}
+
 pub fn parse_senders(values: &[(String, String)]) -> Result<SenderAddresses, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut get = |field: &str, required: bool| -> Option<EmailAddress> {
@@ -124,6 +144,12 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
             )
         })
         .collect();
+    let access_days = RwSignal::new(
+        settings
+            .access_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
     let problems = RwSignal::new(Vec::<Problem>::new());
     let saved = RwSignal::new(None::<Result<(), String>>);
     let practice_name = settings.practice_name.clone();
@@ -134,12 +160,11 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
             .iter()
             .map(|(f, v)| (f.clone(), v.get_untracked()))
             .collect();
-        match parse_senders(&values) {
-            Err(p) => {
-                saved.set(None);
-                problems.set(p);
-            }
-            Ok(senders) => {
+        match (
+            parse_senders(&values),
+            parse_access_days(&access_days.get_untracked()),
+        ) {
+            (Ok(senders), Ok(access_days)) => {
                 problems.set(Vec::new());
                 let body = PracticeSettings {
                     practice_name: practice_name.clone(),
@@ -149,11 +174,18 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
                         contact: contact.get_untracked(),
                     },
                     senders,
+                    access_days,
                 };
                 spawn_local(async move {
                     let result = api::save_settings(&body).await;
                     saved.set(Some(result.map(|_| ()).map_err(|f| f.message())));
                 });
+            }
+            (senders, days) => {
+                saved.set(None);
+                let mut p = senders.err().unwrap_or_default();
+                p.extend(days.err());
+                problems.set(p);
             }
         }
     };
@@ -224,6 +256,17 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
                     })
                     .collect_view()}
             </fieldset>
+            <fieldset class="fieldset form-group">
+                <legend class="heading-s">"How long access lasts"</legend>
+                <div class="form-group form-group--tight">
+                    <label class="label" for="access-days">"Days from the share (leave empty: until you unshare)"</label>
+                    <p class="hint" id="access-days-hint">"After this, links are no longer renewed and people are asked to contact the practice. Many practices use 28 to 30 days."</p>
+                    <input class="input" id="access-days" type="text" inputmode="numeric" autocomplete="off"
+                        aria-describedby="access-days-hint"
+                        prop:value=move || access_days.get()
+                        on:input=move |ev| access_days.set(event_target_value(&ev)) />
+                </div>
+            </fieldset>
             <button type="submit" class="button">"Save settings"</button>
         </form>
     }
@@ -239,6 +282,19 @@ mod tests {
             .iter()
             .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn access_days_are_empty_or_a_day_count() {
+        assert_eq!(parse_access_days(" ").unwrap(), None);
+        assert_eq!(parse_access_days("28").unwrap(), Some(28));
+        for bad in ["0", "366", "thirty", "-1", "2.5"] {
+            assert_eq!(
+                parse_access_days(bad).unwrap_err().target,
+                "access-days",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -3,19 +3,24 @@
 
 use sealpost_shared::attachments::{may_attach, Attachable};
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
+use sealpost_shared::documents::{claim_document_id, DocumentClaim};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::ids::{ContactId, DocumentId, LinkId, PatientId, RecipientId};
+use sealpost_shared::practice::{changed_settings, settings_problems};
 use sealpost_shared::recipients::{
-    is_valid_email, resolve_recipient, ContactView, PatientContactView, RecipientRef,
+    eligible_recipient, is_valid_email, ContactView, Ineligible, PatientContactView, RecipientRef,
     ResolvedRecipient,
 };
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::staff::StaffIdentity;
-use sealpost_shared::token::{issue_link, LinkClaims};
+use sealpost_shared::text::{collect, optional_text, required_text};
+use sealpost_shared::time::Now;
+use sealpost_shared::token::{issue_link, LinkClaims, LINK_LIFETIME};
 use sealpost_shared::wire::{
     ApiError, ConsultationNote, ContactEntry, ContactUpsert, Document, DocumentKind,
-    DocumentUpload, ExternalDocument, Patient, PatientFile, PatientSummary, PatientUpsert,
-    PracticeSettings, ShareMethod, ShareRequest, ShareResponse, StaffDocument, UnshareRequest,
+    DocumentUpload, ExternalDocument, FieldProblem, Patient, PatientFile, PatientSummary,
+    PatientUpsert, PracticeSettings, RecipientProblem, ShareMethod, ShareRequest, ShareResponse,
+    StaffDocument, UnshareRequest,
 };
 use worker::{Request, Response};
 
@@ -30,24 +35,44 @@ use crate::store::Ctx;
 
 /// Largest document accepted through the API (Workers accept request bodies up to 100 MB on
 /// every plan; R2 streams them without buffering).
-const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
+pub const MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
 /// A structured consultation note is text: 1 MB is generous.
 const MAX_NOTE_BYTES: u64 = 1024 * 1024;
 
-fn invalid(message: impl Into<String>) -> AppError {
+pub(super) fn invalid(message: impl Into<String>) -> AppError {
     ApiError::new(ErrorCode::InvalidFields)
         .with_message(message)
         .into()
 }
 
-fn not_found(message: impl Into<String>) -> AppError {
+/// `invalid_fields` naming every refused field; `Ok` when there are none.
+pub(super) fn refuse_fields(problems: Vec<FieldProblem>) -> Result<(), AppError> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let message = problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(ApiError::new(ErrorCode::InvalidFields)
+        .with_message(message)
+        .with_problems(problems)
+        .into())
+}
+
+/// The longest person's name, relation and document title accepted.
+const MAX_NAME: usize = 120;
+const MAX_TITLE: usize = 200;
+
+pub(super) fn not_found(message: impl Into<String>) -> AppError {
     ApiError::new(ErrorCode::NotFound)
         .with_message(message)
         .into()
 }
 
-fn patient_id(raw: &str) -> Result<PatientId, AppError> {
+pub(super) fn patient_id(raw: &str) -> Result<PatientId, AppError> {
     PatientId::try_from(raw.to_owned()).map_err(|e| invalid(format!("patient id: {e}")))
 }
 
@@ -66,7 +91,7 @@ fn patient_json(row: &PatientRow) -> Result<Patient, AppError> {
             .date_of_birth
             .parse()
             .map_err(|_| AppError::internal("stored date of birth unreadable"))?,
-        email: row.email.clone(),
+        email: row.email_on_file().map(str::to_owned),
         mobile: row.mobile.clone(),
     })
 }
@@ -76,25 +101,52 @@ pub async fn upsert_patient(
     ctx: &Ctx,
     req: &mut Request,
     raw_id: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let id = patient_id(raw_id)?;
     let body: PatientUpsert = read_json(req).await?;
-    if body.name.trim().is_empty() {
-        return Err(invalid("name must not be empty"));
-    }
-    if !is_valid_email(body.email.trim()) {
-        return Err(invalid("email is not a valid address"));
-    }
+    let name = required_text("name", &body.name, MAX_NAME);
+    let email = body
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let email_check = match email {
+        Some(e) if !is_valid_email(e) => Err(FieldProblem {
+            field: "email".to_owned(),
+            message: "email is not a valid address".to_owned(),
+        }),
+        _ => Ok(()),
+    };
+    let mobile = optional_text("mobile", body.mobile.as_deref(), 32);
+    refuse_fields(collect([
+        name.clone().map(drop),
+        email_check,
+        mobile.clone().map(drop),
+    ]))?;
+    let (name, mobile) = (name.unwrap_or_default(), mobile.unwrap_or_default());
     let dob = body.date_of_birth.format("%Y-%m-%d").to_string();
+    let before = ctx.db.patient(id.as_str())?;
+    let now = ctx.now_secs();
     ctx.db.upsert_patient(
         id.as_str(),
-        body.name.trim(),
+        &name,
         &dob,
-        body.email.trim(),
-        body.mobile.as_deref(),
+        email,
+        mobile.as_deref(),
         &random::id()?,
-        ctx.now_secs(),
+        now,
     )?;
+    // Links already sent went to the old address: they stop working, and renewals go to
+    // the address on file now.
+    if before.is_some_and(|b| b.email_on_file() != email) {
+        if let Some(own) = ctx.db.patient_recipient(id.as_str())? {
+            ctx.db.revoke_links_of(&own.id, now)?;
+            let actor = caller.actor("clinic system")?;
+            ctx.db
+                .audit(now, id.as_str(), &actor, "address_changed", "patient")?;
+        }
+    }
     let row = ctx
         .db
         .patient(id.as_str())?
@@ -109,6 +161,7 @@ pub async fn upload_document(
     req: &mut Request,
     raw_patient: &str,
     raw_doc: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
     let doc = DocumentId::try_from(raw_doc.to_owned())
@@ -116,12 +169,12 @@ pub async fn upload_document(
     let meta: DocumentUpload = req
         .query()
         .map_err(|_| invalid("query must give kind, title and date (YYYY-MM-DD)"))?;
-    if meta.title.trim().is_empty() || meta.title.len() > 200 {
-        return Err(invalid("title must be 1 to 200 characters"));
-    }
+    let title = required_text("title", &meta.title, MAX_TITLE).map_err(refuse_one)?;
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
+    // Decided before a byte is stored: an id never moves to another patient.
+    let claim = claim_for(ctx, &doc, &patient)?;
     let content_type = req
         .headers()
         .get("content-type")?
@@ -176,11 +229,14 @@ pub async fn upload_document(
         None
     };
     let now = clock_secs();
+    // Re-checked after the upload's await: another request may have taken the id meanwhile
+    // (the upsert itself also refuses to move an id).
+    let claim = claim.max_with(claim_for(ctx, &doc, &patient)?);
     ctx.db.upsert_document(
         doc.as_str(),
         patient.as_str(),
         &kind_name(meta.kind),
-        meta.title.trim(),
+        &title,
         &meta.date.format("%Y-%m-%d").to_string(),
         i64::try_from(size).unwrap_or(i64::MAX),
         &content_type,
@@ -188,11 +244,12 @@ pub async fn upload_document(
         sections.as_deref(),
         now,
     )?;
+    audit_replacement(ctx, claim, &patient, &doc, caller, now)?;
     let document = Document {
         id: doc,
         patient_id: patient,
         kind: meta.kind,
-        title: meta.title.trim().to_owned(),
+        title,
         date: meta.date,
         size,
         content_type,
@@ -207,6 +264,7 @@ pub async fn register_external_document(
     req: &mut Request,
     raw_patient: &str,
     raw_doc: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
     let doc = DocumentId::try_from(raw_doc.to_owned())
@@ -222,9 +280,7 @@ pub async fn register_external_document(
             "origin_path must be a relative path of letters, digits, '-', '_', '.' and '/'",
         ));
     }
-    if body.title.trim().is_empty() || body.title.len() > 200 {
-        return Err(invalid("title must be 1 to 200 characters"));
-    }
+    let title = required_text("title", &body.title, MAX_TITLE).map_err(refuse_one)?;
     if body.kind == DocumentKind::ConsultationNote
         && body.content_type.starts_with("application/json")
     {
@@ -235,28 +291,86 @@ pub async fn register_external_document(
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
+    let claim = claim_for(ctx, &doc, &patient)?;
+    let now = ctx.now_secs();
     ctx.db.upsert_document(
         doc.as_str(),
         patient.as_str(),
         &kind_name(body.kind),
-        body.title.trim(),
+        &title,
         &body.date.format("%Y-%m-%d").to_string(),
         i64::try_from(body.size).unwrap_or(i64::MAX),
         &body.content_type,
         &origin::http_storage_key(&body.origin_path),
         None,
-        ctx.now_secs(),
+        now,
     )?;
+    audit_replacement(ctx, claim, &patient, &doc, caller, now)?;
     let document = Document {
         id: doc,
         patient_id: patient,
         kind: body.kind,
-        title: body.title.trim().to_owned(),
+        title,
         date: body.date,
         size: body.size,
         content_type: body.content_type,
     };
     Ok(json_response(&document, 201))
+}
+
+fn refuse_one(problem: FieldProblem) -> AppError {
+    match refuse_fields(vec![problem]) {
+        Err(e) => e,
+        Ok(()) => AppError::internal("a refused field was not refused"),
+    }
+}
+
+/// Whether `patient` may store a document under `doc`, refusing with `document_id_taken`.
+fn claim_for(ctx: &Ctx, doc: &DocumentId, patient: &PatientId) -> Result<DocumentClaim, AppError> {
+    let owner = ctx.db.document_owner(doc.as_str())?;
+    match claim_document_id(owner.as_deref(), patient.as_str()) {
+        DocumentClaim::Taken => Err(ApiError::new(ErrorCode::DocumentIdTaken)
+            .with_message(format!(
+                "Document id {doc} already belongs to another patient. Use a new id."
+            ))
+            .into()),
+        claim => Ok(claim),
+    }
+}
+
+trait ClaimExt {
+    /// The later of two readings of the same claim: a replacement if either saw one.
+    fn max_with(self, other: DocumentClaim) -> DocumentClaim;
+}
+
+impl ClaimExt for DocumentClaim {
+    fn max_with(self, other: DocumentClaim) -> DocumentClaim {
+        match (self, other) {
+            (DocumentClaim::Replace, _) | (_, DocumentClaim::Replace) => DocumentClaim::Replace,
+            (a, _) => a,
+        }
+    }
+}
+
+/// The same patient storing a document again under its id replaces it: audited.
+fn audit_replacement(
+    ctx: &Ctx,
+    claim: DocumentClaim,
+    patient: &PatientId,
+    doc: &DocumentId,
+    caller: &Caller,
+    now: i64,
+) -> Result<(), AppError> {
+    if claim == DocumentClaim::Replace {
+        ctx.db.audit(
+            now,
+            patient.as_str(),
+            &caller.actor("clinic system")?,
+            "document_replaced",
+            doc.as_str(),
+        )?;
+    }
+    Ok(())
 }
 
 /// After an `await`, the request's `now` may be stale; writes that follow use a fresh reading.
@@ -316,22 +430,38 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
         }
     }
 
-    // Every recipient must be eligible before anything is recorded.
-    let view = PatientContactView {
-        id: body.patient_id.clone(),
-        email: Some(patient.email.clone()),
-    };
+    // Every recipient must be eligible, and able to pass the practice's check, before anything
+    // is recorded; every ineligible recipient is named in one answer.
+    let view = patient_view(&patient, &body.patient_id);
     let relationships = contact_views(ctx.db.contacts(RELATIONSHIP, &patient.id)?);
     let practice_contacts = contact_views(ctx.db.contacts(PRACTICE, "")?);
-    let mut resolved = Vec::new();
+    let mut refused = Vec::new();
+    let mut eligible = Vec::new();
     for reference in &body.recipients {
-        let recipient = resolve_recipient(reference, &view, &relationships, &practice_contacts)
-            .map_err(|why| {
-                AppError::from(
-                    ApiError::new(ErrorCode::InvalidFields)
-                        .with_message(format!("Recipient not eligible: {why}.")),
-                )
-            })?;
+        match eligible_recipient(
+            reference,
+            &view,
+            &relationships,
+            &practice_contacts,
+            &settings.checks,
+        ) {
+            Ok(recipient) => eligible.push(recipient),
+            Err(reason) => refused.push(RecipientProblem {
+                recipient: reference.clone(),
+                reason,
+                message: reason.to_string(),
+            }),
+        }
+    }
+    if let Some(first) = refused.first() {
+        return Err(ApiError::new(ErrorCode::RecipientNotEligible)
+            .with_message(format!("Recipient not eligible: {}.", first.message))
+            .with_recipients(refused)
+            .into());
+    }
+    let mut resolved = Vec::new();
+    for recipient in eligible {
+        let reference = &recipient.reference;
         if !body.sections.is_empty() {
             for sections in body.sections.values() {
                 may_share_sections(recipient.kind, sections).map_err(|why| {
@@ -351,7 +481,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
             .iter()
             .any(|r: &ResolvedRecipient| r.reference == *reference)
         {
-            resolved.push(recipient);
+            resolved.push(recipient.clone());
         }
     }
     let sender = choose_sender(&kinds, &settings.senders).clone();
@@ -368,10 +498,13 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
     let share_id = random::id()?;
     ctx.db
         .insert_share(&share_id, &patient.id, staff, method, now)?;
-    if patient.revoked != 0 {
+    // Revocation is per recipient: only the recipients this share is addressed to regain
+    // access (below); the patient's "unshared" mark clears only if the patient is one of them.
+    let to_patient = resolved
+        .iter()
+        .any(|r| r.reference == RecipientRef::Patient);
+    if patient.revoked != 0 && to_patient {
         ctx.db.restore_access(&patient.id)?;
-        ctx.db
-            .audit(now, &patient.id, staff, "access_restored", "shared again")?;
     }
     let docs: Vec<&str> = body.document_ids.iter().map(DocumentId::as_str).collect();
     for id in &docs {
@@ -381,6 +514,13 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
         let row = recipient_row(ctx, &patient.id, &recipient.reference)?;
         if row.revoked != 0 {
             ctx.db.restore_recipient(&row.id)?;
+            ctx.db.audit(
+                now,
+                &patient.id,
+                staff,
+                "access_restored",
+                &describe(&recipient.reference),
+            )?;
         }
         for id in body.document_ids.iter().filter(|_| attachments.is_none()) {
             let sections = match body.sections.get(id) {
@@ -412,6 +552,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
             from: sender.as_str(),
             share_id: Some(&share_id),
             label: &describe(&recipient.reference),
+            access_from: None,
         };
         match &attachments {
             None => send_link(ctx, &mail)?,
@@ -430,8 +571,8 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
     Ok(json_response(&response, 201))
 }
 
-const RELATIONSHIP: &str = "relationship";
-const PRACTICE: &str = "practice";
+pub(super) const RELATIONSHIP: &str = "relationship";
+pub(super) const PRACTICE: &str = "practice";
 
 fn contact_views(rows: Vec<ContactRow>) -> Vec<ContactView> {
     rows.into_iter()
@@ -439,13 +580,22 @@ fn contact_views(rows: Vec<ContactRow>) -> Vec<ContactView> {
             Some(ContactView {
                 id: ContactId::try_from(c.id).ok()?,
                 email: c.email,
+                mobile: c.mobile,
             })
         })
         .collect()
 }
 
+fn patient_view(row: &PatientRow, id: &PatientId) -> PatientContactView {
+    PatientContactView {
+        id: id.clone(),
+        email: row.email_on_file().map(str::to_owned),
+        mobile: row.mobile.clone(),
+    }
+}
+
 /// How a recipient appears in the audit: a kind and an id, never an address.
-fn describe(reference: &RecipientRef) -> String {
+pub(super) fn describe(reference: &RecipientRef) -> String {
     match reference {
         RecipientRef::Patient => "patient".to_owned(),
         RecipientRef::Relationship { id } => format!("relationship {id}"),
@@ -454,7 +604,7 @@ fn describe(reference: &RecipientRef) -> String {
 }
 
 /// The stored recipient entry for a reference, created on first share.
-fn recipient_row(
+pub(super) fn recipient_row(
     ctx: &Ctx,
     patient_id: &str,
     reference: &RecipientRef,
@@ -534,6 +684,8 @@ pub struct LinkMail<'a> {
     pub from: &'a str,
     pub share_id: Option<&'a str>,
     pub label: &'a str,
+    /// When the access began (carried over by renewals); `None`: now, a new share.
+    pub access_from: Option<Now>,
 }
 
 /// Issues a new link for the recipient and queues the email to the address on file.
@@ -545,10 +697,19 @@ pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
             .map_err(|_| AppError::internal("stored recipient id invalid"))?,
         link: LinkId::try_from(link_id.clone())
             .map_err(|_| AppError::internal("generated link id invalid"))?,
+        access_from: m.access_from,
     };
     let token = issue_link(&ctx.cfg.keys, &claims, ctx.now)
         .map_err(|e| AppError::internal(format!("cannot issue link: {e:?}")))?;
-    ctx.db.insert_link(&link_id, recipient_id, ctx.now_secs())?;
+    // Every link is recorded: opening it is checked against this row (issued by us, to this
+    // recipient, not revoked).
+    ctx.db.insert_link(
+        &link_id,
+        recipient_id,
+        m.share_id,
+        ctx.now_secs(),
+        (ctx.now + LINK_LIFETIME).timestamp(),
+    )?;
     // The token travels in the fragment: browsers never send it to any server.
     let link = format!("{}/open#{token}", ctx.cfg.portal_origin);
     let (subject, text) = mail::link_email(practice_name, &link);
@@ -596,7 +757,9 @@ pub fn on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<OnFile, AppError> 
         _ => {
             let patient = ctx.db.patient(&recipient.patient_id)?;
             Ok(OnFile {
-                email: patient.as_ref().map(|p| p.email.clone()),
+                email: patient
+                    .as_ref()
+                    .and_then(|p| p.email_on_file().map(str::to_owned)),
                 mobile: patient.and_then(|p| p.mobile),
             })
         }
@@ -636,25 +799,57 @@ async fn upsert_contact(
     let id = ContactId::try_from(raw_contact.to_owned())
         .map_err(|e| invalid(format!("contact id: {e}")))?;
     let body: ContactUpsert = read_json(req).await?;
-    if body.name.trim().is_empty() {
-        return Err(invalid("name must not be empty"));
-    }
-    if let Some(email) = &body.email {
-        if !is_valid_email(email) {
-            return Err(invalid("email is not a valid address"));
-        }
-    }
+    let name = required_text("name", &body.name, MAX_NAME);
+    let relation = optional_text("relation", body.relation.as_deref(), MAX_NAME);
+    let mobile = optional_text("mobile", body.mobile.as_deref(), 32);
+    let email = body
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty());
+    let email_check = match email {
+        Some(e) if !is_valid_email(e) => Err(FieldProblem {
+            field: "email".to_owned(),
+            message: "email is not a valid address".to_owned(),
+        }),
+        _ => Ok(()),
+    };
+    refuse_fields(collect([
+        name.clone().map(drop),
+        relation.clone().map(drop),
+        mobile.clone().map(drop),
+        email_check,
+    ]))?;
+    let before = ctx.db.contact(scope, patient_id, id.as_str())?;
+    let now = ctx.now_secs();
     ctx.db.upsert_contact(
         scope,
         patient_id,
         id.as_str(),
-        body.name.trim(),
-        body.email.as_deref(),
-        body.mobile.as_deref(),
-        body.relation.as_deref(),
+        &name.unwrap_or_default(),
+        email,
+        mobile.unwrap_or_default().as_deref(),
+        relation.unwrap_or_default().as_deref(),
         body.emergency,
-        ctx.now_secs(),
+        now,
     )?;
+    // Links already sent went to the old address: they stop working. Renewals and later
+    // shares go to the address on file now.
+    if before.is_some_and(|b| b.email.as_deref() != email) {
+        for recipient in ctx
+            .db
+            .recipients_of_contact(scope, patient_id, id.as_str())?
+        {
+            ctx.db.revoke_links_of(&recipient.id, now)?;
+            ctx.db.audit(
+                now,
+                &recipient.patient_id,
+                "clinic system",
+                "address_changed",
+                &format!("{scope} {id}"),
+            )?;
+        }
+    }
     let row = ctx
         .db
         .contact(scope, patient_id, id.as_str())?
@@ -673,12 +868,22 @@ pub async fn put_settings(
     req: &mut Request,
     caller: &Caller,
 ) -> Result<Response, AppError> {
-    let body: PracticeSettings = read_json(req).await?;
-    if body.practice_name.trim().is_empty() || body.practice_name.len() > 120 {
-        return Err(invalid("practice_name must be 1 to 120 characters"));
-    }
+    let mut body: PracticeSettings = read_json(req).await?;
+    refuse_fields(settings_problems(&body))?;
+    body.practice_name = body.practice_name.trim().to_owned();
+    let before = settings::load(&ctx.db, &ctx.cfg)?;
     settings::save(&ctx.db, &body)?;
-    worker::console_log!("settings changed by {}", caller.actor("clinic system")?);
+    let changed = changed_settings(&before, &body);
+    if !changed.is_empty() {
+        // Practice-wide events are audited under the empty patient id; names, not values.
+        ctx.db.audit(
+            ctx.now_secs(),
+            "",
+            &caller.actor("clinic system")?,
+            "settings_changed",
+            &changed.join(", "),
+        )?;
+    }
     json_ok(&body)
 }
 
@@ -701,7 +906,7 @@ pub async fn unshare(
     match (&body.recipient, &body.document_id) {
         (Some(_), Some(_)) => Err(invalid("give a recipient or a document, not both")),
         (None, None) => {
-            ctx.db.revoke_patient(patient.as_str())?;
+            ctx.db.revoke_patient(patient.as_str(), now)?;
             ctx.db.audit(
                 now,
                 patient.as_str(),
@@ -713,7 +918,7 @@ pub async fn unshare(
         }
         (Some(reference), None) => {
             let row = recipient_row(ctx, patient.as_str(), reference)?;
-            ctx.db.revoke_recipient(&row.id)?;
+            ctx.db.revoke_recipient(&row.id, now)?;
             ctx.db.audit(
                 now,
                 patient.as_str(),
@@ -830,12 +1035,34 @@ pub fn find_patients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     json_ok(&out)
 }
 
-fn contact_entries(rows: Vec<ContactRow>) -> Vec<ContactEntry> {
+/// Staff's view of contacts, each with whether a share may go to them and why not: the same
+/// decision the share itself makes ([`eligible_recipient`]).
+fn contact_entries(
+    rows: Vec<ContactRow>,
+    patient: &PatientContactView,
+    checks: &sealpost_shared::checks::CheckSettings,
+    practice: bool,
+) -> Vec<ContactEntry> {
+    let views = contact_views(rows.clone());
     rows.into_iter()
         .filter_map(|c| {
+            let id = ContactId::try_from(c.id).ok()?;
+            let reference = if practice {
+                RecipientRef::PracticeContact { id: id.clone() }
+            } else {
+                RecipientRef::Relationship { id: id.clone() }
+            };
+            let (rels, pcs): (&[ContactView], &[ContactView]) = if practice {
+                (&[], &views)
+            } else {
+                (&views, &[])
+            };
+            let ineligible_reason =
+                eligible_recipient(&reference, patient, rels, pcs, checks).err();
             Some(ContactEntry {
-                eligible: c.email.as_deref().is_some_and(is_valid_email),
-                id: ContactId::try_from(c.id).ok()?,
+                eligible: ineligible_reason.is_none(),
+                ineligible_reason,
+                id,
                 name: c.name,
                 email: c.email,
                 relation: c.relation,
@@ -845,6 +1072,14 @@ fn contact_entries(rows: Vec<ContactRow>) -> Vec<ContactEntry> {
         .collect()
 }
 
+/// Why the patient cannot receive a share themselves, if they cannot.
+fn patient_ineligible(
+    patient: &PatientContactView,
+    checks: &sealpost_shared::checks::CheckSettings,
+) -> Option<Ineligible> {
+    eligible_recipient(&RecipientRef::Patient, patient, &[], &[], checks).err()
+}
+
 /// `GET /api/v1/clinic/patients/{id}`: the patient with everyone a share may go to.
 pub fn patient_file(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
     let id = patient_id(raw_id)?;
@@ -852,12 +1087,20 @@ pub fn patient_file(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
         .db
         .patient(id.as_str())?
         .ok_or_else(|| not_found("No patient with this id."))?;
+    let checks = settings::load(&ctx.db, &ctx.cfg)?.checks;
+    let view = patient_view(&row, &id);
     json_ok(&PatientFile {
-        email_valid: is_valid_email(&row.email),
+        email_valid: row.email_on_file().is_some_and(is_valid_email),
+        ineligible_reason: patient_ineligible(&view, &checks),
         revoked: row.revoked != 0,
         patient: patient_json(&row)?,
-        relationships: contact_entries(ctx.db.contacts(RELATIONSHIP, id.as_str())?),
-        practice_contacts: contact_entries(ctx.db.contacts(PRACTICE, "")?),
+        relationships: contact_entries(
+            ctx.db.contacts(RELATIONSHIP, id.as_str())?,
+            &view,
+            &checks,
+            false,
+        ),
+        practice_contacts: contact_entries(ctx.db.contacts(PRACTICE, "")?, &view, &checks, true),
     })
 }
 
@@ -924,5 +1167,22 @@ pub async fn preview_document(
 
 /// `GET /api/v1/clinic/contacts`: the practice's contacts.
 pub fn practice_contacts(ctx: &Ctx) -> Result<Response, AppError> {
-    json_ok(&contact_entries(ctx.db.contacts(PRACTICE, "")?))
+    // Outside any patient's file, eligibility is judged as for a patient without details.
+    let nobody = PatientContactView {
+        id: patient_id("-")?,
+        email: None,
+        mobile: None,
+    };
+    let checks = settings::load(&ctx.db, &ctx.cfg)?.checks;
+    json_ok(&contact_entries(
+        ctx.db.contacts(PRACTICE, "")?,
+        &nobody,
+        &checks,
+        true,
+    ))
+}
+
+/// `GET /api/v1/clinic/audit`: the practice's own events (settings changes), oldest first.
+pub fn practice_audit(ctx: &Ctx) -> Result<Response, AppError> {
+    json_ok(&ctx.db.practice_audit()?)
 }

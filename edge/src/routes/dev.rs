@@ -1,11 +1,11 @@
 //! The dev outbox: a page listing the emails Sealpost "sent", so a person running it locally
-//! can click through. Exists only when `DEV_MODE=true` and the portal origin is loopback;
-//! production configuration cannot turn it on.
+//! can click through. Exists only when `DEV_MODE=true`, the portal origin is loopback and the
+//! request itself is addressed to a loopback host; production configuration cannot turn it on.
 
 use sealpost_shared::error::ErrorCode;
-use worker::Response;
+use worker::{Request, Response};
 
-use crate::http::AppError;
+use crate::http::{is_loopback_request, AppError};
 use crate::store::Ctx;
 
 fn escape(text: &str) -> String {
@@ -34,8 +34,8 @@ fn linkify(body: &str, origin: &str) -> String {
 }
 
 /// `GET /dev/outbox`
-pub fn outbox(ctx: &Ctx) -> Result<Response, AppError> {
-    if !ctx.cfg.dev_mode {
+pub fn outbox(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    if !ctx.cfg.dev_mode || !is_loopback_request(req) {
         return Err(AppError::code(ErrorCode::DevOnly));
     }
     let mut items = String::new();

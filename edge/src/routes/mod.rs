@@ -3,6 +3,8 @@
 
 mod clinic;
 mod dev;
+mod links;
+mod people;
 mod portal;
 
 use futures_util::StreamExt;
@@ -11,9 +13,20 @@ use worker::{Method, Request, Response};
 
 use sealpost_shared::staff::Action;
 
-use crate::http::AppError;
+use crate::http::{AppError, MAX_JSON_BODY};
 use crate::staff::{self, Caller};
 use crate::store::Ctx;
+
+/// The largest body a route accepts: a document upload's limit, or a JSON body's.
+pub fn body_limit(method: &Method, path: &str) -> u64 {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (Method::Put, ["api", "v1", "clinic", "patients", _, "documents", _]) => {
+            clinic::MAX_UPLOAD_BYTES
+        }
+        _ => MAX_JSON_BODY,
+    }
+}
 
 /// Identifies the caller of a clinic API route and checks their role allows `action`.
 async fn caller(ctx: &Ctx, req: &Request, action: Action) -> Result<Caller, AppError> {
@@ -46,12 +59,12 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     match (method, segments.as_slice()) {
         // Clinic API (bearer key).
         (Method::Put, ["api", "v1", "clinic", "patients", id]) => {
-            caller(ctx, req, Action::Share).await?;
-            clinic::upsert_patient(ctx, req, id).await
+            let caller = caller(ctx, req, Action::Share).await?;
+            clinic::upsert_patient(ctx, req, id, &caller).await
         }
         (Method::Put, ["api", "v1", "clinic", "patients", patient, "documents", doc]) => {
-            caller(ctx, req, Action::Share).await?;
-            clinic::upload_document(ctx, req, patient, doc).await
+            let caller = caller(ctx, req, Action::Share).await?;
+            clinic::upload_document(ctx, req, patient, doc, &caller).await
         }
         (Method::Post, ["api", "v1", "clinic", "shares"]) => {
             let caller = caller(ctx, req, Action::Share).await?;
@@ -61,8 +74,8 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
             Method::Put,
             ["api", "v1", "clinic", "patients", patient, "documents", doc, "external"],
         ) => {
-            caller(ctx, req, Action::Share).await?;
-            clinic::register_external_document(ctx, req, patient, doc).await
+            let caller = caller(ctx, req, Action::Share).await?;
+            clinic::register_external_document(ctx, req, patient, doc, &caller).await
         }
         (Method::Delete, ["api", "v1", "clinic", "patients", patient, "documents", doc]) => {
             let caller = caller(ctx, req, Action::Unshare).await?;
@@ -124,6 +137,34 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
             caller(ctx, req, Action::View).await?;
             clinic::practice_contacts(ctx)
         }
+        (Method::Get, ["api", "v1", "clinic", "audit"]) => {
+            caller(ctx, req, Action::View).await?;
+            clinic::practice_audit(ctx)
+        }
+        (Method::Get, ["api", "v1", "clinic", "patients", patient, "links"]) => {
+            caller(ctx, req, Action::View).await?;
+            links::list(ctx, patient)
+        }
+        (Method::Delete, ["api", "v1", "clinic", "patients", patient, "links", link]) => {
+            let caller = caller(ctx, req, Action::Unshare).await?;
+            links::revoke(ctx, patient, link, &caller)
+        }
+        (
+            Method::Delete,
+            ["api", "v1", "clinic", "patients", patient, "relationships", contact],
+        ) => {
+            let caller = caller(ctx, req, Action::Unshare).await?;
+            people::delete_relationship(ctx, patient, contact, &caller)
+        }
+        (Method::Delete, ["api", "v1", "clinic", "contacts", contact]) => {
+            let caller = caller(ctx, req, Action::Unshare).await?;
+            people::delete_practice_contact(ctx, contact, &caller)
+        }
+        // Erasure removes a person and their documents: administrators only.
+        (Method::Delete, ["api", "v1", "clinic", "patients", patient]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            people::delete_patient(ctx, patient, &caller).await
+        }
         // Portal API (link token, then session cookie).
         (Method::Post, ["api", "v1", "portal", "open"]) => portal::open(ctx, req).await,
         (Method::Post, ["api", "v1", "portal", "verify", "birthday"]) => {
@@ -145,7 +186,7 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         }
         (Method::Post, ["api", "v1", "portal", "sign-out"]) => portal::sign_out(ctx, req),
         // Local development only.
-        (Method::Get, ["dev", "outbox"]) => dev::outbox(ctx),
+        (Method::Get, ["dev", "outbox"]) => dev::outbox(ctx, req),
         (_, ["api", ..]) | (_, ["dev", ..]) if known_path(&segments) => {
             Err(AppError::code(ErrorCode::MethodNotAllowed))
         }
@@ -190,6 +231,9 @@ fn known_path(segments: &[&str]) -> bool {
                 "content"
             ]
             | ["api", "v1", "clinic", "contacts"]
+            | ["api", "v1", "clinic", "audit"]
+            | ["api", "v1", "clinic", "patients", _, "links"]
+            | ["api", "v1", "clinic", "patients", _, "links", _]
             | ["api", "v1", "portal", "open"]
             | ["api", "v1", "portal", "verify", "birthday"]
             | ["api", "v1", "portal", "verify", "sms"]

@@ -9,9 +9,11 @@ use sealpost_shared::checks::{challenge_for, ChallengeKind};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::ids::LinkId;
 use sealpost_shared::link_policy::{
-    open_link, record_renewal, LinkDecision, RecipientAccess, RejectReason, RenewalLog,
+    open_link, recipient_access, record_renewal, LinkDecision, LinkRecord, RecipientAccess,
+    RecipientFacts, RejectReason, RenewalLog,
 };
 use sealpost_shared::lockout::{AttemptStatus, BIRTHDAY_POLICY};
+use sealpost_shared::practice::access_duration;
 use sealpost_shared::recipients::RecipientKind;
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::session::{
@@ -69,13 +71,37 @@ fn holder(ctx: &Ctx, claims: &LinkClaims) -> Result<Option<Holder>, AppError> {
     Ok(Some(Holder { recipient, patient }))
 }
 
-fn access_of(ctx: &Ctx, holder: Option<&Holder>) -> Result<RecipientAccess, AppError> {
-    Ok(match holder {
-        None => RecipientAccess::Unknown,
-        Some(h) if h.patient.revoked != 0 || h.recipient.revoked != 0 => RecipientAccess::Revoked,
-        Some(h) if ctx.db.documents_for(&h.recipient.id)?.is_empty() => RecipientAccess::Unknown,
-        Some(_) => RecipientAccess::Active,
-    })
+/// Loads what [`recipient_access`] needs for a genuine link (its record, its recipient's
+/// state and documents) and returns the decision. A forged link gets `Unknown` unread.
+fn access_of(
+    ctx: &Ctx,
+    verified: Option<&LinkClaims>,
+    holder: Option<&Holder>,
+    settings: &PracticeSettings,
+) -> Result<RecipientAccess, AppError> {
+    let Some(claims) = verified else {
+        return Ok(RecipientAccess::Unknown);
+    };
+    let record = ctx.db.link(claims.link.as_str())?.and_then(|row| {
+        Some(LinkRecord {
+            recipient: row.recipient_id.try_into().ok()?,
+            revoked: row.revoked_at.is_some(),
+        })
+    });
+    let facts = match holder {
+        Some(h) => Some(RecipientFacts {
+            revoked: h.recipient.revoked != 0,
+            documents: ctx.db.documents_for(&h.recipient.id)?.len(),
+        }),
+        None => None,
+    };
+    Ok(recipient_access(
+        claims,
+        record.as_ref(),
+        facts,
+        access_duration(settings),
+        ctx.now,
+    ))
 }
 
 fn locked_out(practice_name: &str) -> AppError {
@@ -90,6 +116,7 @@ fn locked_out(practice_name: &str) -> AppError {
 fn reject(practice_name: &str, reason: &RejectReason) -> AppError {
     let code = match reason {
         RejectReason::Revoked => ErrorCode::AccessRevoked,
+        RejectReason::AccessEnded => ErrorCode::AccessEnded,
         RejectReason::Invalid(_) | RejectReason::Unknown => ErrorCode::LinkInvalid,
     };
     ApiError::new(code)
@@ -118,7 +145,8 @@ fn live_link(ctx: &Ctx, token: &str) -> Result<LiveLink, AppError> {
         Ok(signed) => holder(ctx, &signed.claims)?,
         Err(_) => None,
     };
-    let access = access_of(ctx, holder.as_ref())?;
+    let claims = verified.as_ref().ok().map(|s| &s.claims);
+    let access = access_of(ctx, claims, holder.as_ref(), &settings)?;
     match (
         open_link(verified, access, &RenewalLog::default(), ctx.now),
         holder,
@@ -171,7 +199,8 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         Ok(signed) => holder(ctx, &signed.claims)?,
         Err(_) => None,
     };
-    let access = access_of(ctx, holder.as_ref())?;
+    let claims = verified.as_ref().ok().map(|s| &s.claims);
+    let access = access_of(ctx, claims, holder.as_ref(), &settings)?;
     let renewals = match &holder {
         Some(h) => RenewalLog {
             sent: ctx.db.renewals(&h.recipient.id)?,
@@ -206,7 +235,7 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
                 challenge,
             })
         }
-        LinkDecision::Renew { send_email, .. } => {
+        LinkDecision::Renew { send_email, claims } => {
             // The new link goes to the address on file, never to whoever clicked.
             let to = on_file(ctx, &holder.recipient)?
                 .email
@@ -226,6 +255,8 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
                         from: from.as_str(),
                         share_id: None,
                         label: "renewal",
+                        // The access duration keeps running from the original share.
+                        access_from: claims.access_from,
                     },
                 )?;
                 ctx.db.audit(
@@ -496,7 +527,12 @@ fn session(ctx: &Ctx, req: &Request) -> Result<(String, SessionRow), AppError> {
         .as_ref()
         .map(|p| u64::try_from(p.access_epoch).unwrap_or(u64::MAX))
         .unwrap_or(u64::MAX);
-    let revoked = patient.as_ref().is_none_or(|p| p.revoked != 0);
+    // Revocation is per recipient: the session's own recipient decides, not the patient.
+    let recipient = match &row {
+        Some(r) if patient.is_some() => ctx.db.recipient(&r.recipient_id)?,
+        _ => None,
+    };
+    let revoked = recipient.is_none_or(|r| r.revoked != 0);
     match (check_session(record.as_ref(), epoch, ctx.now), row) {
         (SessionCheck::Valid, Some(row)) if !revoked => {
             ctx.db.touch_session(&key, ctx.now_secs())?;

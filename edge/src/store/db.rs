@@ -28,6 +28,34 @@ pub struct PatientRow {
     pub revoked: i64,
 }
 
+impl PatientRow {
+    /// The email on file; `None` for a patient without email (stored as '').
+    pub fn email_on_file(&self) -> Option<&str> {
+        Some(self.email.as_str()).filter(|e| !e.is_empty())
+    }
+}
+
+/// An issued link's record.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkRow {
+    pub id: String,
+    pub recipient_id: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// A link with the recipient it was sent to, for the clinic's list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PatientLinkRow {
+    pub id: String,
+    pub kind: String,
+    pub contact_scope: Option<String>,
+    pub contact_id: Option<String>,
+    pub share_id: Option<String>,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct RecipientRow {
     pub id: String,
@@ -112,6 +140,8 @@ pub struct MailJobRow {
     pub created_at: i64,
     /// JSON list of [`Attachment`]s to read from the bucket when sending.
     pub attachments: Option<String>,
+    /// Who it is for, in ids ("patient", "relationship ann", "renewal"): what the audit names.
+    pub recipient_label: Option<String>,
 }
 
 /// One document to attach: where it is and what to call it (never its title).
@@ -240,7 +270,7 @@ impl Db {
         id: &str,
         name: &str,
         date_of_birth: &str,
-        email: &str,
+        email: Option<&str>,
         mobile: Option<&str>,
         recipient_id: &str,
         now: i64,
@@ -250,12 +280,12 @@ impl Db {
              VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name,
                  date_of_birth = excluded.date_of_birth, email = excluded.email,
-                 mobile = excluded.mobile, updated_at = excluded.updated_at",
+                 mobile = excluded.mobile, updated_at = excluded.updated_at, erased_at = NULL",
             vec![
                 s(id),
                 s(name),
                 s(date_of_birth),
-                s(email),
+                s(email.unwrap_or_default()),
                 mobile.map(s).unwrap_or(SqlStorageValue::Null),
                 i(now),
                 i(now),
@@ -276,7 +306,7 @@ impl Db {
         let pattern = format!("%{escaped}%");
         self.rows(
             "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked FROM patients
-             WHERE name LIKE ? ESCAPE '!' OR id LIKE ? ESCAPE '!'
+             WHERE (name LIKE ? ESCAPE '!' OR id LIKE ? ESCAPE '!') AND erased_at IS NULL
              ORDER BY name LIMIT 50",
             vec![s(&pattern), s(&pattern)],
         )
@@ -285,13 +315,14 @@ impl Db {
     pub fn patient(&self, id: &str) -> Result<Option<PatientRow>, AppError> {
         self.first(
             "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked
-             FROM patients WHERE id = ?",
+             FROM patients WHERE id = ? AND erased_at IS NULL",
             vec![s(id)],
         )
     }
 
-    /// Sharing again restores access: clears the revoked flag. The epoch stays bumped, so
-    /// sessions from before the unshare remain dead.
+    /// Sharing with the patient again clears the patient's revoked mark (the console's
+    /// "unshared" badge). The epoch stays bumped, so sessions from before the unshare remain
+    /// dead. Contacts' access is restored one by one, by [`Db::restore_recipient`].
     pub fn restore_access(&self, patient_id: &str) -> Result<(), AppError> {
         self.run(
             "UPDATE patients SET revoked = 0 WHERE id = ?",
@@ -351,16 +382,47 @@ impl Db {
         )
     }
 
-    /// Revokes one recipient: their links stop working and their sessions end now.
-    pub fn revoke_recipient(&self, recipient_id: &str) -> Result<(), AppError> {
+    /// Revokes one recipient: their links stop working for good (a later share sends new
+    /// ones) and their sessions end now.
+    pub fn revoke_recipient(&self, recipient_id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE recipients SET revoked = 1 WHERE id = ?",
             vec![s(recipient_id)],
         )?;
+        self.revoke_links_of(recipient_id, now)?;
         self.run(
             "DELETE FROM sessions WHERE recipient_id = ?",
             vec![s(recipient_id)],
         )
+    }
+
+    /// Every outstanding link of a recipient stops working (an unshare, a new address).
+    pub fn revoke_links_of(&self, recipient_id: &str, now: i64) -> Result<(), AppError> {
+        self.run(
+            "UPDATE links SET revoked_at = ? WHERE recipient_id = ? AND revoked_at IS NULL",
+            vec![i(now), s(recipient_id)],
+        )
+    }
+
+    /// The recipient entries of one contact: a relationship has one (its patient's), a
+    /// practice contact one per patient it was shared for.
+    pub fn recipients_of_contact(
+        &self,
+        scope: &str,
+        patient_id: &str,
+        contact_id: &str,
+    ) -> Result<Vec<RecipientRow>, AppError> {
+        let all = self.rows::<RecipientRow>(
+            &format!(
+                "SELECT {RECIPIENT_COLUMNS} FROM recipients
+                 WHERE contact_scope = ? AND contact_id = ? AND kind = 'contact'"
+            ),
+            vec![s(scope), s(contact_id)],
+        )?;
+        Ok(all
+            .into_iter()
+            .filter(|r| scope != "relationship" || r.patient_id == patient_id)
+            .collect())
     }
 
     pub fn restore_recipient(&self, recipient_id: &str) -> Result<(), AppError> {
@@ -372,10 +434,22 @@ impl Db {
 
     /// Unshare: every link and session of the patient stops working on the next request. The
     /// epoch bump makes any session that escaped the delete useless too.
-    pub fn revoke_patient(&self, patient_id: &str) -> Result<(), AppError> {
+    ///
+    /// Revocation is per recipient: every recipient of the patient is revoked here, and a
+    /// later share restores only the recipients it is addressed to.
+    pub fn revoke_patient(&self, patient_id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE patients SET revoked = 1, access_epoch = access_epoch + 1 WHERE id = ?",
             vec![s(patient_id)],
+        )?;
+        self.run(
+            "UPDATE recipients SET revoked = 1 WHERE patient_id = ?",
+            vec![s(patient_id)],
+        )?;
+        self.run(
+            "UPDATE links SET revoked_at = ? WHERE revoked_at IS NULL
+               AND recipient_id IN (SELECT id FROM recipients WHERE patient_id = ?)",
+            vec![i(now), s(patient_id)],
         )?;
         self.run(
             "DELETE FROM sessions WHERE patient_id = ?",
@@ -430,6 +504,60 @@ impl Db {
             ),
             vec![s(scope), s(patient_id)],
         )
+    }
+
+    /// Removes a contact from the directory (its recipient entries are revoked by the caller).
+    pub fn delete_contact(&self, scope: &str, patient_id: &str, id: &str) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM contacts WHERE scope = ? AND patient_id = ? AND id = ?",
+            vec![s(scope), s(patient_id), s(id)],
+        )
+    }
+
+    /// Erasure: the patient's personal data is emptied and the row marked erased (ids in the
+    /// audit keep meaning "this patient"); relationships, sessions and queued mail go; every
+    /// link and recipient is revoked; documents are marked deleted with their titles emptied
+    /// but keep their ids, so no id is ever re-pointed to another patient.
+    pub fn erase_patient(&self, patient_id: &str, now: i64) -> Result<(), AppError> {
+        self.revoke_patient(patient_id, now)?;
+        self.run(
+            "UPDATE patients SET name = '', date_of_birth = '', email = '', mobile = NULL,
+                 erased_at = ?, updated_at = ? WHERE id = ?",
+            vec![i(now), i(now), s(patient_id)],
+        )?;
+        self.run(
+            "DELETE FROM contacts WHERE scope = 'relationship' AND patient_id = ?",
+            vec![s(patient_id)],
+        )?;
+        self.run(
+            "UPDATE documents SET deleted = 1, title = '' WHERE patient_id = ?",
+            vec![s(patient_id)],
+        )?;
+        self.run(
+            "DELETE FROM grants WHERE recipient_id IN
+                 (SELECT id FROM recipients WHERE patient_id = ?)",
+            vec![s(patient_id)],
+        )?;
+        self.run(
+            "DELETE FROM mail_jobs WHERE patient_id = ?",
+            vec![s(patient_id)],
+        )
+    }
+
+    /// Where every document of a patient is stored, deleted or not (for erasure).
+    pub fn storage_keys_of(&self, patient_id: &str) -> Result<Vec<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Key {
+            storage_key: String,
+        }
+        Ok(self
+            .rows::<Key>(
+                "SELECT storage_key FROM documents WHERE patient_id = ?",
+                vec![s(patient_id)],
+            )?
+            .into_iter()
+            .map(|k| k.storage_key)
+            .collect())
     }
 
     pub fn contact(
@@ -489,7 +617,9 @@ impl Db {
              ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
                  date = excluded.date, size = excluded.size,
                  content_type = excluded.content_type, storage_key = excluded.storage_key,
-                 sections = excluded.sections, deleted = 0",
+                 sections = excluded.sections, deleted = 0
+             -- Belt and braces for `claim_document_id`: an id never moves to another patient.
+             WHERE documents.patient_id = excluded.patient_id",
             vec![
                 s(id),
                 s(patient_id),
@@ -503,6 +633,17 @@ impl Db {
                 i(now),
             ],
         )
+    }
+
+    /// The patient an id belongs to, whether its document is live or deleted.
+    pub fn document_owner(&self, id: &str) -> Result<Option<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Owner {
+            patient_id: String,
+        }
+        Ok(self
+            .first::<Owner>("SELECT patient_id FROM documents WHERE id = ?", vec![s(id)])?
+            .map(|o| o.patient_id))
     }
 
     pub fn document(&self, id: &str) -> Result<Option<DocumentRow>, AppError> {
@@ -680,10 +821,49 @@ impl Db {
         Ok(out)
     }
 
-    pub fn insert_link(&self, id: &str, recipient_id: &str, now: i64) -> Result<(), AppError> {
+    pub fn insert_link(
+        &self,
+        id: &str,
+        recipient_id: &str,
+        share_id: Option<&str>,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), AppError> {
         self.run(
-            "INSERT INTO links (id, recipient_id, issued_at) VALUES (?, ?, ?)",
-            vec![s(id), s(recipient_id), i(now)],
+            "INSERT INTO links (id, recipient_id, share_id, issued_at, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+            vec![
+                s(id),
+                s(recipient_id),
+                share_id.map(s).unwrap_or(SqlStorageValue::Null),
+                i(now),
+                i(expires_at),
+            ],
+        )
+    }
+
+    pub fn link(&self, id: &str) -> Result<Option<LinkRow>, AppError> {
+        self.first(
+            "SELECT id, recipient_id, revoked_at FROM links WHERE id = ?",
+            vec![s(id)],
+        )
+    }
+
+    /// Every link sent to anyone for this patient, newest first.
+    pub fn links_of_patient(&self, patient_id: &str) -> Result<Vec<PatientLinkRow>, AppError> {
+        self.rows(
+            "SELECT l.id, r.kind, r.contact_scope, r.contact_id, l.share_id, l.issued_at,
+                    l.expires_at, l.revoked_at
+             FROM recipients r JOIN links l ON l.recipient_id = r.id
+             WHERE r.patient_id = ? ORDER BY l.issued_at DESC, l.rowid DESC",
+            vec![s(patient_id)],
+        )
+    }
+
+    pub fn revoke_link(&self, id: &str, now: i64) -> Result<(), AppError> {
+        self.run(
+            "UPDATE links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            vec![i(now), s(id)],
         )
     }
 
@@ -892,7 +1072,7 @@ impl Db {
     pub fn due_mail(&self, now: i64) -> Result<Vec<MailJobRow>, AppError> {
         self.rows(
             "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
-                    attempts, created_at, attachments
+                    attempts, created_at, attachments, recipient_label
              FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
              ORDER BY created_at LIMIT 50",
             vec![i(now)],
@@ -935,7 +1115,7 @@ impl Db {
     pub fn outbox(&self) -> Result<Vec<MailJobRow>, AppError> {
         self.rows(
             "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
-                    attempts, created_at, attachments
+                    attempts, created_at, attachments, recipient_label
              FROM mail_jobs ORDER BY created_at DESC, rowid DESC LIMIT 100",
             vec![],
         )
@@ -956,6 +1136,12 @@ impl Db {
             "INSERT INTO audit (at, patient_id, actor, event, detail) VALUES (?, ?, ?, ?, ?)",
             vec![i(now), s(patient_id), s(actor), s(event), s(detail)],
         )
+    }
+
+    /// The practice's own events (settings changes), oldest first. They are stored with the
+    /// empty patient id.
+    pub fn practice_audit(&self) -> Result<Vec<AuditRow>, AppError> {
+        self.audit_for("")
     }
 
     pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditRow>, AppError> {

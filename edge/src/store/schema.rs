@@ -150,6 +150,19 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE mail_jobs ADD COLUMN attachments TEXT;
     ",
+    // 5: links checked against their record and revocable one by one; patients erased on
+    // request (the row stays, emptied, so ids in the append-only audit still mean something).
+    // A patient without email is stored with email ''.
+    "
+    ALTER TABLE links ADD COLUMN share_id TEXT;
+    ALTER TABLE links ADD COLUMN expires_at INTEGER;
+    ALTER TABLE links ADD COLUMN revoked_at INTEGER;
+    CREATE INDEX links_by_recipient ON links(recipient_id);
+    CREATE INDEX recipients_by_contact ON recipients(contact_scope, contact_id);
+    CREATE INDEX documents_by_patient ON documents(patient_id);
+    CREATE INDEX audit_by_patient ON audit(patient_id, id);
+    ALTER TABLE patients ADD COLUMN erased_at INTEGER;
+    ",
 ];
 
 #[derive(serde::Deserialize)]

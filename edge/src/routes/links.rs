@@ -1,0 +1,88 @@
+//! The clinic's view of emailed links: list a patient's links and revoke one.
+//!
+//! Every link is recorded when issued (`clinic::send_link`) and checked against that record
+//! each time it is opened, so revoking one here ends it for good: it earns no renewal either.
+
+use sealpost_shared::ids::{ContactId, LinkId};
+use sealpost_shared::recipients::RecipientRef;
+use sealpost_shared::token::LINK_LIFETIME;
+use sealpost_shared::wire::LinkEntry;
+use worker::Response;
+
+use super::clinic::{not_found, patient_id, PRACTICE};
+use crate::http::{json_ok, AppError};
+use crate::staff::Caller;
+use crate::store::db::PatientLinkRow;
+use crate::store::Ctx;
+
+fn entry(row: PatientLinkRow) -> Option<LinkEntry> {
+    let recipient = match (
+        row.kind.as_str(),
+        row.contact_scope.as_deref(),
+        row.contact_id,
+    ) {
+        ("patient", _, _) => RecipientRef::Patient,
+        (_, Some(PRACTICE), Some(id)) => RecipientRef::PracticeContact {
+            id: ContactId::try_from(id).ok()?,
+        },
+        (_, Some(_), Some(id)) => RecipientRef::Relationship {
+            id: ContactId::try_from(id).ok()?,
+        },
+        _ => return None,
+    };
+    Some(LinkEntry {
+        id: LinkId::try_from(row.id).ok()?,
+        recipient,
+        share_id: row.share_id,
+        issued_at: row.issued_at,
+        // Links recorded before expiry was stored lived the standard lifetime.
+        expires_at: row
+            .expires_at
+            .unwrap_or(row.issued_at + LINK_LIFETIME.num_seconds()),
+        revoked_at: row.revoked_at,
+    })
+}
+
+/// `GET /api/v1/clinic/patients/{patient}/links`: every link sent for the patient, newest first.
+pub fn list(ctx: &Ctx, raw_patient: &str) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    if ctx.db.patient(patient.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    let links: Vec<LinkEntry> = ctx
+        .db
+        .links_of_patient(patient.as_str())?
+        .into_iter()
+        .filter_map(entry)
+        .collect();
+    json_ok(&links)
+}
+
+/// `DELETE /api/v1/clinic/patients/{patient}/links/{link}`: revokes one link. Other links of
+/// the same recipient, and their access, are untouched.
+pub fn revoke(
+    ctx: &Ctx,
+    raw_patient: &str,
+    raw_link: &str,
+    caller: &Caller,
+) -> Result<Response, AppError> {
+    let patient = patient_id(raw_patient)?;
+    let link = ctx
+        .db
+        .link(raw_link)?
+        .filter(|l| {
+            // The link must belong to one of this patient's recipients.
+            matches!(ctx.db.recipient(&l.recipient_id), Ok(Some(r)) if r.patient_id == patient.as_str())
+        })
+        .ok_or_else(|| not_found("No such link for this patient."))?;
+    let now = ctx.now_secs();
+    ctx.db.revoke_link(&link.id, now)?;
+    ctx.db.audit(
+        now,
+        patient.as_str(),
+        &caller.actor("clinic system")?,
+        "link_revoked",
+        &link.id,
+    )?;
+    json_ok(&serde_json::json!({ "revoked": "link", "link_id": link.id }))
+}
