@@ -11,6 +11,8 @@ bash scripts/build-portal.sh
 bash scripts/build-console.sh
 bash scripts/build-edge.sh
 
+# edge/wrangler.toml is production-shaped; the development switches (the outbox instead of a
+# mail provider, the dev identity) are passed here with --var and only work on loopback.
 # Local secrets, made once: a random clinic API key and link-signing key.
 if [ ! -f edge/.dev.vars ]; then
   node -e '
@@ -24,7 +26,8 @@ API_KEY=$(sed -n 's/^CLINIC_API_KEY=//p' edge/.dev.vars)
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 (cd edge && exec ../node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$PORT" \
-  --var "PORTAL_ORIGIN:$ORIGIN" --persist-to ../.wrangler/state) &
+  --var "PORTAL_ORIGIN:$ORIGIN" --var "DEV_MODE:true" --var "MAIL_API_BASE:" \
+  --persist-to ../.wrangler/state) &
 wrangler_pid=$!
 trap 'kill $wrangler_pid 2>/dev/null || true' EXIT INT TERM
 

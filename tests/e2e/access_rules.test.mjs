@@ -6,10 +6,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
 import {
   startFakeMail, startFakeOrigin, startSealpost, portalPost, tokenOf, claimsOf, signLink, ORIGIN_TOKEN,
 } from "../support/harness.mjs";
 import { demoPatient, makePdf } from "../support/demo-docs.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 let mail, origin, app;
 const DAY = 86400;
@@ -127,8 +132,8 @@ function resigned(token, { issuedAt, extra = {} }) {
 const expiredCopy = (token) => resigned(token, { issuedAt: now() - 4 * DAY });
 
 /** A raw HTTP request (node:http), for what fetch cannot do: a Host header, a partial body. */
-function rawRequest(path, { method = "POST", headers = {}, chunks = [], end = true, waitMs = 10_000 } = {}) {
-  const url = new URL(app.base + path);
+function rawRequest(path, { base = app.base, method = "POST", headers = {}, chunks = [], end = true, waitMs = 10_000 } = {}) {
+  const url = new URL(base + path);
   return new Promise((resolve) => {
     let settled = false;
     const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method, headers });
@@ -518,7 +523,7 @@ test("changing the practice's settings is recorded in the practice audit with wh
     const audit = await app.clinic.call("GET", "/api/v1/clinic/audit");
     assert.equal(audit.status, 200, `the practice audit: ${audit.status} ${JSON.stringify(audit.json)}`);
     assert.ok(Array.isArray(audit.json));
-    const row = audit.json.find((e) => e.event === "settings_changed");
+    const row = audit.json.filter((e) => e.event === "settings_changed").at(-1);
     assert.ok(row, `a settings_changed row: ${JSON.stringify(audit.json)}`);
     assert.equal(row.actor, "clinic system");
     assert.ok(Number.isInteger(row.at));
@@ -578,13 +583,38 @@ test("a chunked request body over the limit is refused as too large", async () =
 // Last: on code that waits for the whole body this leaves a request hanging until the socket
 // is destroyed.
 test("a huge declared body is refused at once, without waiting for it to arrive", async () => {
-  const r = await rawRequest("/api/v1/portal/open", {
-    headers: { "content-type": "application/json", "content-length": String(64 * 1024 * 1024) },
-    chunks: [Buffer.alloc(16 * 1024, 0x20)],
-    end: false,
-    waitMs: 10_000,
+  // Against workerd through Miniflare's API, as Cloudflare runs the Worker: `wrangler dev`
+  // puts a proxy Worker and a body-draining middleware in front, which wait for (or fail on)
+  // any body the Worker leaves unread, so they cannot show this behaviour.
+  const mf = new Miniflare({
+    scriptPath: join(root, "edge", "build", "index.js"),
+    modulesRoot: join(root, "edge"),
+    modules: true,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: "2026-04-01",
+    durableObjects: { PRACTICE: { className: "PracticeStore", useSQLite: true } },
+    r2Buckets: ["DOCUMENTS"],
+    host: "127.0.0.1",
+    port: 0,
+    bindings: {
+      PORTAL_ORIGIN: "http://127.0.0.1:8787", CLINIC_API_KEY: "k".repeat(32),
+      LINK_SIGNING_KEY: Buffer.alloc(32, 9).toString("base64url"), LINK_SIGNING_KID: "mf-1",
+      MAIL_API_BASE: mail.base, MAIL_API_KEY: "x", DEV_MODE: "false", MAIL_FROM: "no-reply@mf.example",
+    },
   });
-  assert.ok(!r.timedOut, "no answer within 10 s: the server is waiting for 64 MiB that will never come");
-  assert.equal(r.status, 413, JSON.stringify(r));
-  assert.equal(r.json.code, "body_too_large");
+  try {
+    const base = (await mf.ready).origin;
+    const r = await rawRequest("/api/v1/portal/open", {
+      base,
+      headers: { "content-type": "application/json", "content-length": String(64 * 1024 * 1024) },
+      chunks: [Buffer.alloc(16 * 1024, 0x20)],
+      end: false,
+      waitMs: 10_000,
+    });
+    assert.ok(!r.timedOut, "no answer within 10 s: the server is waiting for 64 MiB that will never come");
+    assert.equal(r.status, 413, JSON.stringify(r));
+    assert.equal(r.json.code, "body_too_large");
+  } finally {
+    await mf.dispose();
+  }
 });

@@ -87,15 +87,16 @@ test("several recipients each get their own email; ineligible recipients are ref
   assert.equal(r.json.emails_queued, 3);
   assert.deepEqual(mail.messages.slice(before).map((m) => m.to).sort(),
     ["ann@example.com", patientEmail, "team@physio.example"].sort());
-  for (const [recipient, why] of [
-    [{ type: "relationship", id: "stranger" }, /not on the patient's contact list/],
-    [{ type: "relationship", id: "no-email" }, /no valid email/],
-    [{ type: "practice_contact", id: "nobody" }, /not one of the practice's contacts/],
+  for (const [recipient, why, reason] of [
+    [{ type: "relationship", id: "stranger" }, /not on the patient's contact list/, "not_related"],
+    [{ type: "relationship", id: "no-email" }, /no email address/, "no_email"],
+    [{ type: "practice_contact", id: "nobody" }, /not one of the practice's contacts/, "unknown_contact"],
   ]) {
     const bad = await share({ document_ids: ["demo-letter"], recipients: [recipient] });
-    assert.equal(bad.status, 400);
-    assert.equal(bad.json.code, "invalid_fields");
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json.code, "recipient_not_eligible");
     assert.match(bad.json.message, why);
+    assert.deepEqual(bad.json.recipients.map((r) => [r.recipient, r.reason]), [[recipient, reason]]);
   }
   const typed = await share({ document_ids: ["demo-letter"], recipients: [{ type: "patient", email: "evil@x.example" }] });
   assert.equal(typed.status, 400, "a free-typed address is not representable");
