@@ -772,12 +772,13 @@ pub async fn upsert_relationship(
     req: &mut Request,
     raw_patient: &str,
     raw_contact: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
-    upsert_contact(ctx, req, RELATIONSHIP, patient.as_str(), raw_contact).await
+    upsert_contact(ctx, req, RELATIONSHIP, patient.as_str(), raw_contact, caller).await
 }
 
 /// `PUT /api/v1/clinic/contacts/{contact}`: a practice contact.
@@ -785,8 +786,9 @@ pub async fn upsert_practice_contact(
     ctx: &Ctx,
     req: &mut Request,
     raw_contact: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
-    upsert_contact(ctx, req, PRACTICE, "", raw_contact).await
+    upsert_contact(ctx, req, PRACTICE, "", raw_contact, caller).await
 }
 
 async fn upsert_contact(
@@ -795,6 +797,7 @@ async fn upsert_contact(
     scope: &str,
     patient_id: &str,
     raw_contact: &str,
+    caller: &Caller,
 ) -> Result<Response, AppError> {
     let id = ContactId::try_from(raw_contact.to_owned())
         .map_err(|e| invalid(format!("contact id: {e}")))?;
@@ -844,7 +847,7 @@ async fn upsert_contact(
             ctx.db.audit(
                 now,
                 &recipient.patient_id,
-                "clinic system",
+                &caller.actor("clinic system")?,
                 "address_changed",
                 &format!("{scope} {id}"),
             )?;

@@ -82,12 +82,12 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
             clinic::delete_document(ctx, patient, doc, &caller).await
         }
         (Method::Put, ["api", "v1", "clinic", "patients", patient, "relationships", contact]) => {
-            caller(ctx, req, Action::Share).await?;
-            clinic::upsert_relationship(ctx, req, patient, contact).await
+            let caller = caller(ctx, req, Action::Share).await?;
+            clinic::upsert_relationship(ctx, req, patient, contact, &caller).await
         }
         (Method::Put, ["api", "v1", "clinic", "contacts", contact]) => {
-            caller(ctx, req, Action::Share).await?;
-            clinic::upsert_practice_contact(ctx, req, contact).await
+            let caller = caller(ctx, req, Action::Share).await?;
+            clinic::upsert_practice_contact(ctx, req, contact, &caller).await
         }
         (Method::Post, ["api", "v1", "clinic", "patients", id, "unshare"]) => {
             let caller = caller(ctx, req, Action::Unshare).await?;
