@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import { startFakeMail, MAIL_API_KEY, SMS_SID, SMS_TOKEN, tokenOf } from "../../tests/support/harness.mjs";
 import { clinicClient } from "../../tests/support/clinic-client.mjs";
 import { demoPatient, demoDocuments } from "../../tests/support/demo-docs.mjs";
+import { startWorkerd } from "../../tests/support/miniflare.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter(Boolean));
@@ -174,7 +175,6 @@ async function drain(url, size, headers = {}) {
  * origin is also read directly as the baseline.
  */
 async function streamWithoutInspector() {
-  const { Miniflare } = await import("miniflare");
   const originBytes = Number(process.env.BENCH_ORIGIN_BYTES ?? 200 * 1024 * 1024);
   const r2Bytes = Number(process.env.BENCH_STREAM_BYTES ?? 100 * 1024 * 1024);
   const block = randomBytes(1 << 20);
@@ -196,23 +196,13 @@ async function streamWithoutInspector() {
   await new Promise((r) => origin.listen(0, "127.0.0.1", r));
   const originBase = `http://127.0.0.1:${origin.address().port}`;
   const apiKey = randomBytes(16).toString("hex");
-  const mf = new Miniflare({
-    scriptPath: join(snap, "edge", "build", "index.js"),
-    modulesRoot: join(snap, "edge"),
-    modules: true,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-    compatibilityDate: "2026-04-01",
-    durableObjects: { PRACTICE: { className: "PracticeStore", useSQLite: true } },
-    r2Buckets: ["DOCUMENTS"],
-    host: "127.0.0.1",
-    port: 0,
-    bindings: {
-      PORTAL_ORIGIN: "http://127.0.0.1:8787", CLINIC_API_KEY: apiKey, LINK_SIGNING_KEY: randomBytes(32).toString("base64url"),
-      LINK_SIGNING_KID: "bench-1", MAIL_API_BASE: mail.base, MAIL_API_KEY, DEV_MODE: "false",
-      PRACTICE_NAME: "Bench Surgery", MAIL_FROM: "no-reply@bench.example",
-      ORIGIN_BASE_URL: `${originBase}/`, ORIGIN_BEARER_TOKEN: token, ORIGIN_TIMEOUT_SECONDS: "10",
-    },
+  const mf = startWorkerd(join(snap, "edge"), {
+    PORTAL_ORIGIN: "http://127.0.0.1:8787", CLINIC_API_KEY: apiKey, LINK_SIGNING_KEY: randomBytes(32).toString("base64url"),
+    LINK_SIGNING_KID: "bench-1", MAIL_API_BASE: mail.base, MAIL_API_KEY, DEV_MODE: "false",
+    PRACTICE_NAME: "Bench Surgery", MAIL_FROM: "no-reply@bench.example",
+    ORIGIN_BASE_URL: `${originBase}/`, ORIGIN_BEARER_TOKEN: token, ORIGIN_TIMEOUT_SECONDS: "10",
   });
+
   const base = (await mf.ready).origin;
   const allWorkerd = () => readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
     try { return readFileSync(`/proc/${p}/stat`, "utf8").includes("(workerd)"); } catch { return false; }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import { startWorkerd } from "../support/miniflare.mjs";
 import {
   startFakeMail, startFakeOrigin, startSealpost, portalPost, tokenOf, claimsOf, signLink, ORIGIN_TOKEN,
 } from "../support/harness.mjs";
@@ -586,22 +586,12 @@ test("a huge declared body is refused at once, without waiting for it to arrive"
   // Against workerd through Miniflare's API, as Cloudflare runs the Worker: `wrangler dev`
   // puts a proxy Worker and a body-draining middleware in front, which wait for (or fail on)
   // any body the Worker leaves unread, so they cannot show this behaviour.
-  const mf = new Miniflare({
-    scriptPath: join(root, "edge", "build", "index.js"),
-    modulesRoot: join(root, "edge"),
-    modules: true,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
-    compatibilityDate: "2026-04-01",
-    durableObjects: { PRACTICE: { className: "PracticeStore", useSQLite: true } },
-    r2Buckets: ["DOCUMENTS"],
-    host: "127.0.0.1",
-    port: 0,
-    bindings: {
-      PORTAL_ORIGIN: "http://127.0.0.1:8787", CLINIC_API_KEY: "k".repeat(32),
-      LINK_SIGNING_KEY: Buffer.alloc(32, 9).toString("base64url"), LINK_SIGNING_KID: "mf-1",
-      MAIL_API_BASE: mail.base, MAIL_API_KEY: "x", DEV_MODE: "false", MAIL_FROM: "no-reply@mf.example",
-    },
+  const mf = startWorkerd(join(root, "edge"), {
+    PORTAL_ORIGIN: "http://127.0.0.1:8787", CLINIC_API_KEY: "k".repeat(32),
+    LINK_SIGNING_KEY: Buffer.alloc(32, 9).toString("base64url"), LINK_SIGNING_KID: "mf-1",
+    MAIL_API_BASE: mail.base, MAIL_API_KEY: "x", DEV_MODE: "false", MAIL_FROM: "no-reply@mf.example",
   });
+
   try {
     const base = (await mf.ready).origin;
     const r = await rawRequest("/api/v1/portal/open", {

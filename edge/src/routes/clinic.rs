@@ -106,18 +106,7 @@ pub async fn upsert_patient(
     let id = patient_id(raw_id)?;
     let body: PatientUpsert = read_json(req).await?;
     let name = required_text("name", &body.name, MAX_NAME);
-    let email = body
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty());
-    let email_check = match email {
-        Some(e) if !is_valid_email(e) => Err(FieldProblem {
-            field: "email".to_owned(),
-            message: "email is not a valid address".to_owned(),
-        }),
-        _ => Ok(()),
-    };
+    let (email, email_check) = optional_email(body.email.as_deref());
     let mobile = optional_text("mobile", body.mobile.as_deref(), 32);
     refuse_fields(collect([
         name.clone().map(drop),
@@ -316,6 +305,19 @@ pub async fn register_external_document(
         content_type: body.content_type,
     };
     Ok(json_response(&document, 201))
+}
+
+/// An optional email as sent: blank means none; anything else must be a valid address.
+fn optional_email(raw: Option<&str>) -> (Option<&str>, Result<(), FieldProblem>) {
+    let email = raw.map(str::trim).filter(|e| !e.is_empty());
+    let check = match email {
+        Some(e) if !is_valid_email(e) => Err(FieldProblem {
+            field: "email".to_owned(),
+            message: "email is not a valid address".to_owned(),
+        }),
+        _ => Ok(()),
+    };
+    (email, check)
 }
 
 fn refuse_one(problem: FieldProblem) -> AppError {
@@ -778,7 +780,15 @@ pub async fn upsert_relationship(
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
-    upsert_contact(ctx, req, RELATIONSHIP, patient.as_str(), raw_contact, caller).await
+    upsert_contact(
+        ctx,
+        req,
+        RELATIONSHIP,
+        patient.as_str(),
+        raw_contact,
+        caller,
+    )
+    .await
 }
 
 /// `PUT /api/v1/clinic/contacts/{contact}`: a practice contact.
@@ -805,18 +815,7 @@ async fn upsert_contact(
     let name = required_text("name", &body.name, MAX_NAME);
     let relation = optional_text("relation", body.relation.as_deref(), MAX_NAME);
     let mobile = optional_text("mobile", body.mobile.as_deref(), 32);
-    let email = body
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty());
-    let email_check = match email {
-        Some(e) if !is_valid_email(e) => Err(FieldProblem {
-            field: "email".to_owned(),
-            message: "email is not a valid address".to_owned(),
-        }),
-        _ => Ok(()),
-    };
+    let (email, email_check) = optional_email(body.email.as_deref());
     refuse_fields(collect([
         name.clone().map(drop),
         relation.clone().map(drop),
