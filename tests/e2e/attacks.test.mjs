@@ -142,13 +142,13 @@ test("crafted tokens are refused as link_invalid on open and verify, and earn no
   assert.deepEqual(genuine.json.challenge, { method: "birthday", attempts_left: 3 });
 });
 
-test("oversized, non-UTF-8 and non-JSON bodies are refused with 400 bad_request and send nothing", async () => {
+test("oversized bodies are refused with 413 body_too_large, non-UTF-8 and non-JSON ones with 400 bad_request, and nothing is sent", async () => {
   await tokenVictims();
   const before = sent();
   for (const path of ["/open", "/verify/birthday"]) {
     const extra = path === "/open" ? {} : DOB;
     const huge = await portalPost(app.base, path, { token: "x".repeat(1_000_000), ...extra });
-    assert.deepEqual([huge.status, huge.json.code], [400, "bad_request"], `${path}: 1 MB token`);
+    assert.deepEqual([huge.status, huge.json.code], [413, "body_too_large"], `${path}: 1 MB token`);
     const longToken = await portalPost(app.base, path, { token: "x".repeat(10_000), ...extra });
     assert.deepEqual([longToken.status, longToken.json.code], [404, "link_invalid"], `${path}: 10 kB token`);
     const raw = Buffer.concat([Buffer.from('{"token":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]),

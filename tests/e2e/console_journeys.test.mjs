@@ -46,12 +46,12 @@ before(async () => {
     contentType: "application/json", bytes: Buffer.from(JSON.stringify(NOTE)),
   }));
   ok(await c.putJson(`/api/v1/clinic/patients/${P}/relationships/daughter`, {
-    name: "Amy Doe", email: "amy@example.com", relation: "daughter", emergency: true,
+    name: "Amy Doe", email: "amy@example.com", mobile: "+447700900601", relation: "daughter", emergency: true,
   }));
   ok(await c.putJson(`/api/v1/clinic/patients/${P}/relationships/neighbour`, {
     name: "Bob Brown", relation: "neighbour",
   }));
-  ok(await c.putJson("/api/v1/clinic/contacts/cardio", { name: "Dr Heart (cardiology)", email: "cardio@hospital.example" }));
+  ok(await c.putJson("/api/v1/clinic/contacts/cardio", { name: "Dr Heart (cardiology)", email: "cardio@hospital.example", mobile: "+447700900602" }));
   const settings = (await c.call("GET", "/api/v1/clinic/settings")).json;
   ok(await c.putJson("/api/v1/clinic/settings", {
     ...settings,
