@@ -23,7 +23,7 @@ before(async () => {
     name: "Ann Doe", email: "ann@example.com", mobile: "+447700900789", relation: "daughter", emergency: true,
   }));
   ok(await app.clinic.putJson(`/api/v1/clinic/patients/${P}/relationships/no-email`, { name: "No Email" }));
-  ok(await app.clinic.putJson(`/api/v1/clinic/contacts/physio`, { name: "City Physio", email: "team@physio.example" }));
+  ok(await app.clinic.putJson(`/api/v1/clinic/contacts/physio`, { name: "City Physio", email: "team@physio.example", mobile: "+447700900321" }));
 });
 after(async () => {
   await app?.stop();
