@@ -100,11 +100,17 @@ fn required(env: &Env, name: &str) -> Result<String, AppError> {
     text(env, name).ok_or_else(|| AppError::internal(format!("configuration {name} is missing")))
 }
 
+/// Whether a URL host is this machine: what development conveniences require, both of the
+/// configured origin and of each request.
+pub fn is_loopback_host(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+/// Whether the configured origin is plain HTTP on this machine.
 fn is_loopback(origin: &str) -> bool {
-    origin.starts_with("http://127.0.0.1:")
-        || origin.starts_with("http://localhost:")
-        || origin == "http://127.0.0.1"
-        || origin == "http://localhost"
+    worker::Url::parse(origin).is_ok_and(|url| {
+        url.scheme() == "http" && is_loopback_host(url.host_str().unwrap_or_default())
+    })
 }
 
 impl Config {
@@ -203,5 +209,21 @@ impl Config {
             portal_origin,
             keys,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_on_this_machine_is_a_development_origin() {
+        assert!(is_loopback("http://127.0.0.1:8787"));
+        assert!(is_loopback("http://localhost"));
+        assert!(!is_loopback("https://documents.your-practice.example"));
+        assert!(!is_loopback("https://127.0.0.1:8787"));
+        // The host is what counts: a prefix test took the first of these for loopback.
+        assert!(!is_loopback("http://127.0.0.1:8787@evil.example"));
+        assert!(!is_loopback("http://localhost.evil.example"));
     }
 }

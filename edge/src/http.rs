@@ -15,9 +15,7 @@ pub const MAX_JSON_BODY: u64 = 64 * 1024;
 /// development setting by mistake still gives nothing away to a request from the Internet.
 pub fn is_loopback_request(req: &Request) -> bool {
     req.url()
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .is_some_and(|host| matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]"))
+        .is_ok_and(|url| crate::config::is_loopback_host(url.host_str().unwrap_or_default()))
 }
 
 fn too_large(limit: u64) -> AppError {
@@ -27,14 +25,14 @@ fn too_large(limit: u64) -> AppError {
 }
 
 /// The declared body length, refused with `body_too_large` when over `limit`. Nothing is read.
-pub fn check_declared_length(req: &Request, limit: u64) -> Result<Option<u64>, AppError> {
+pub fn check_declared_length(req: &Request, limit: u64) -> Result<(), AppError> {
     let declared = req
         .headers()
         .get("content-length")?
         .and_then(|v| v.trim().parse::<u64>().ok());
     match declared {
         Some(n) if n > limit => Err(too_large(limit)),
-        other => Ok(other),
+        _ => Ok(()),
     }
 }
 

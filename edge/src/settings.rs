@@ -19,14 +19,7 @@ fn defaults(cfg: &Config) -> Result<PracticeSettings, AppError> {
         practice_name: cfg.practice_name.clone(),
         sharing_enabled: true,
         checks: CheckSettings::default(),
-        senders: SenderAddresses {
-            general,
-            invoice: None,
-            consultation: None,
-            prescription: None,
-            letter: None,
-            lab: None,
-        },
+        senders: SenderAddresses::general_only(general),
         access_days: None,
     })
 }

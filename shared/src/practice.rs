@@ -79,14 +79,9 @@ mod tests {
             practice_name: "Riverside Surgery".into(),
             sharing_enabled: true,
             checks: CheckSettings::default(),
-            senders: SenderAddresses {
-                general: EmailAddress::try_from("hello@clinic.example").unwrap(),
-                invoice: None,
-                consultation: None,
-                prescription: None,
-                letter: None,
-                lab: None,
-            },
+            senders: SenderAddresses::general_only(
+                EmailAddress::try_from("hello@clinic.example").unwrap(),
+            ),
             access_days: None,
         }
     }

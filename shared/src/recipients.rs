@@ -266,9 +266,9 @@ fn on_file<'a>(
     }
 }
 
-/// [`resolve_recipient`], and also whether the recipient can ever pass the practice's check:
-/// when it is an SMS code, a mobile must be on file. A share is refused for a recipient who
-/// would meet a dead end, before anything is recorded or sent.
+/// [`resolve_recipient`], and also whether the recipient can ever pass the practice's check
+/// (see [`reachable`]). A share is refused for a recipient who would meet a dead end, before
+/// anything is recorded or sent.
 pub fn eligible_recipient(
     r: &RecipientRef,
     patient: &PatientContactView,
@@ -276,13 +276,29 @@ pub fn eligible_recipient(
     practice_contacts: &[ContactView],
     checks: &CheckSettings,
 ) -> Result<ResolvedRecipient, Ineligible> {
-    let resolved = resolve_recipient(r, patient, relationships, practice_contacts)?;
-    let (_, mobile) = on_file(r, patient, relationships, practice_contacts)?;
+    let (email, mobile) = on_file(r, patient, relationships, practice_contacts)?;
+    Ok(ResolvedRecipient {
+        reference: r.clone(),
+        kind: r.kind(),
+        email: reachable(r.kind(), email, mobile, checks)?,
+    })
+}
+
+/// Whether someone of `kind` with this email and mobile on file can receive a share and pass
+/// the practice's check: a valid email always, and a mobile when the check is an SMS code.
+/// Returns the address to send to.
+pub fn reachable(
+    kind: RecipientKind,
+    email: Option<&String>,
+    mobile: Option<&String>,
+    checks: &CheckSettings,
+) -> Result<EmailAddress, Ineligible> {
+    let email = valid_email(email)?;
     let has_mobile = mobile.is_some_and(|m| !m.trim().is_empty());
-    if challenge_for(resolved.kind, checks) == ChallengeKind::SmsCode && !has_mobile {
+    if challenge_for(kind, checks) == ChallengeKind::SmsCode && !has_mobile {
         return Err(Ineligible::NoMobile);
     }
-    Ok(resolved)
+    Ok(email)
 }
 
 /// Checks a recipient against the patient, the patient's `relationships` and the practice's

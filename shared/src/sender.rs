@@ -54,6 +54,18 @@ pub fn category(kind: DocumentKind) -> SenderCategory {
 }
 
 impl SenderAddresses {
+    /// Every share from `general`: a practice that has set no other address.
+    pub fn general_only(general: EmailAddress) -> Self {
+        Self {
+            general,
+            invoice: None,
+            consultation: None,
+            prescription: None,
+            letter: None,
+            lab: None,
+        }
+    }
+
     /// The configured address of a category, if any.
     pub fn for_category(&self, category: SenderCategory) -> Option<&EmailAddress> {
         match category {
@@ -111,14 +123,7 @@ mod tests {
     }
 
     fn only_general() -> SenderAddresses {
-        SenderAddresses {
-            general: e("practice@riverside.example"),
-            invoice: None,
-            consultation: None,
-            prescription: None,
-            letter: None,
-            lab: None,
-        }
+        SenderAddresses::general_only(e("practice@riverside.example"))
     }
 
     #[test]

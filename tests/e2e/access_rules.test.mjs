@@ -9,6 +9,7 @@ import { request as httpRequest } from "node:http";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startWorkerd } from "../support/miniflare.mjs";
+import { jsonOrText } from "../support/clinic-client.mjs";
 import {
   startFakeMail, startFakeOrigin, startSealpost, portalPost, tokenOf, claimsOf, signLink, ORIGIN_TOKEN,
 } from "../support/harness.mjs";
@@ -147,15 +148,7 @@ function rawRequest(path, { base = app.base, method = "POST", headers = {}, chun
     const timer = setTimeout(() => finish({ timedOut: true }), waitMs);
     req.on("response", (res) => {
       let body = "";
-      const done = () => {
-        let json;
-        try {
-          json = JSON.parse(body);
-        } catch {
-          json = body;
-        }
-        finish({ status: res.statusCode, json });
-      };
+      const done = () => finish({ status: res.statusCode, json: jsonOrText(body) });
       res.on("data", (c) => (body += c));
       res.on("end", done);
       res.on("close", done);

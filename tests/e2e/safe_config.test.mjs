@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { request as httpRequest } from "node:http";
 import { startFakeMail, startSealpost } from "../support/harness.mjs";
 import { demoPatient } from "../support/demo-docs.mjs";
+import { jsonOrText } from "../support/clinic-client.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let mail, dev, unconfigured;
@@ -31,15 +32,7 @@ function getWithHost(app, path, host) {
     const req = httpRequest({ host: url.hostname, port: url.port, path, method: "GET", headers: { host } }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
-      res.on("end", () => {
-        let json;
-        try {
-          json = JSON.parse(body);
-        } catch {
-          json = body;
-        }
-        resolve({ status: res.statusCode, json });
-      });
+      res.on("end", () => resolve({ status: res.statusCode, json: jsonOrText(body) }));
     });
     req.setTimeout(15_000, () => req.destroy(new Error("no answer in 15 s")));
     req.on("error", reject);

@@ -1,6 +1,15 @@
 // A tiny client for the clinic API, used by the demo seeder and the tests.
 import { demoDocuments, demoPatient } from "./demo-docs.mjs";
 
+/** A response body as JSON when it is JSON, else as the text it is. */
+export function jsonOrText(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export function clinicClient(base, apiKey) {
   const call = async (method, path, body, headers = {}) => {
     const res = await fetch(base + path, {
@@ -8,13 +17,7 @@ export function clinicClient(base, apiKey) {
       headers: { authorization: `Bearer ${apiKey}`, ...headers },
       body,
     });
-    const text = await res.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
+    const json = jsonOrText(await res.text());
     return { status: res.status, json, headers: res.headers };
   };
   return {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes, createPrivateKey, sign } from "node:crypto";
-import { clinicClient } from "./clinic-client.mjs";
+import { clinicClient, jsonOrText } from "./clinic-client.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const MAIL_API_KEY = "test-mail-key";
@@ -184,14 +184,7 @@ export async function portalPost(base, path, body, cookie) {
     headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json: jsonOrText(await res.text()), headers: res.headers };
 }
 
 /** The token part of a portal link. */

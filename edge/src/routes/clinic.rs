@@ -2,14 +2,15 @@
 //! clinic API key (a Worker secret) as a bearer token.
 
 use sealpost_shared::attachments::{may_attach, Attachable};
+use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
 use sealpost_shared::documents::{claim_document_id, DocumentClaim};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::ids::{ContactId, DocumentId, LinkId, PatientId, RecipientId};
 use sealpost_shared::practice::{changed_settings, settings_problems};
 use sealpost_shared::recipients::{
-    eligible_recipient, is_valid_email, ContactView, Ineligible, PatientContactView, RecipientRef,
-    ResolvedRecipient,
+    eligible_recipient, is_valid_email, reachable, ContactView, PatientContactView, RecipientKind,
+    RecipientRef, ResolvedRecipient,
 };
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::staff::StaffIdentity;
@@ -51,15 +52,20 @@ pub(super) fn refuse_fields(problems: Vec<FieldProblem>) -> Result<(), AppError>
     if problems.is_empty() {
         return Ok(());
     }
+    Err(fields_error(problems))
+}
+
+/// The `invalid_fields` error for these problems, their messages joined as its message.
+fn fields_error(problems: Vec<FieldProblem>) -> AppError {
     let message = problems
         .iter()
         .map(|p| p.message.as_str())
         .collect::<Vec<_>>()
         .join("; ");
-    Err(ApiError::new(ErrorCode::InvalidFields)
+    ApiError::new(ErrorCode::InvalidFields)
         .with_message(message)
         .with_problems(problems)
-        .into())
+        .into()
 }
 
 /// The longest person's name, relation and document title accepted.
@@ -74,6 +80,15 @@ pub(super) fn not_found(message: impl Into<String>) -> AppError {
 
 pub(super) fn patient_id(raw: &str) -> Result<PatientId, AppError> {
     PatientId::try_from(raw.to_owned()).map_err(|e| invalid(format!("patient id: {e}")))
+}
+
+/// The patient id of a path, refused with 404 unless that patient is on file (not erased).
+pub(super) fn known_patient(ctx: &Ctx, raw: &str) -> Result<PatientId, AppError> {
+    let id = patient_id(raw)?;
+    if ctx.db.patient(id.as_str())?.is_none() {
+        return Err(not_found("No patient with this id."));
+    }
+    Ok(id)
 }
 
 fn kind_name(kind: DocumentKind) -> String {
@@ -162,8 +177,8 @@ pub async fn upload_document(
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
-    // Decided before a byte is stored: an id never moves to another patient.
-    let claim = claim_for(ctx, &doc, &patient)?;
+    // Refused before a byte is stored: an id never moves to another patient.
+    claim_for(ctx, &doc, &patient)?;
     let content_type = req
         .headers()
         .get("content-type")?
@@ -218,9 +233,9 @@ pub async fn upload_document(
         None
     };
     let now = clock_secs();
-    // Re-checked after the upload's await: another request may have taken the id meanwhile
-    // (the upsert itself also refuses to move an id).
-    let claim = claim.max_with(claim_for(ctx, &doc, &patient)?);
+    // Decided again after the upload's await, with no await before the write: another
+    // request may have taken the id meanwhile (the upsert itself also refuses to move an id).
+    let claim = claim_for(ctx, &doc, &patient)?;
     ctx.db.upsert_document(
         doc.as_str(),
         patient.as_str(),
@@ -321,10 +336,7 @@ fn optional_email(raw: Option<&str>) -> (Option<&str>, Result<(), FieldProblem>)
 }
 
 fn refuse_one(problem: FieldProblem) -> AppError {
-    match refuse_fields(vec![problem]) {
-        Err(e) => e,
-        Ok(()) => AppError::internal("a refused field was not refused"),
-    }
+    fields_error(vec![problem])
 }
 
 /// Whether `patient` may store a document under `doc`, refusing with `document_id_taken`.
@@ -337,20 +349,6 @@ fn claim_for(ctx: &Ctx, doc: &DocumentId, patient: &PatientId) -> Result<Documen
             ))
             .into()),
         claim => Ok(claim),
-    }
-}
-
-trait ClaimExt {
-    /// The later of two readings of the same claim: a replacement if either saw one.
-    fn max_with(self, other: DocumentClaim) -> DocumentClaim;
-}
-
-impl ClaimExt for DocumentClaim {
-    fn max_with(self, other: DocumentClaim) -> DocumentClaim {
-        match (self, other) {
-            (DocumentClaim::Replace, _) | (_, DocumentClaim::Replace) => DocumentClaim::Replace,
-            (a, _) => a,
-        }
     }
 }
 
@@ -463,7 +461,6 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
     }
     let mut resolved = Vec::new();
     for recipient in eligible {
-        let reference = &recipient.reference;
         if !body.sections.is_empty() {
             for sections in body.sections.values() {
                 may_share_sections(recipient.kind, sections).map_err(|why| {
@@ -481,9 +478,9 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
         }
         if !resolved
             .iter()
-            .any(|r: &ResolvedRecipient| r.reference == *reference)
+            .any(|r: &ResolvedRecipient| r.reference == recipient.reference)
         {
-            resolved.push(recipient.clone());
+            resolved.push(recipient);
         }
     }
     let sender = choose_sender(&kinds, &settings.senders).clone();
@@ -776,10 +773,7 @@ pub async fn upsert_relationship(
     raw_contact: &str,
     caller: &Caller,
 ) -> Result<Response, AppError> {
-    let patient = patient_id(raw_patient)?;
-    if ctx.db.patient(patient.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
+    let patient = known_patient(ctx, raw_patient)?;
     upsert_contact(
         ctx,
         req,
@@ -983,19 +977,13 @@ pub async fn delete_document(
 /// `GET /api/v1/clinic/patients/{id}/shares`: the sharing history, newest first: how, who
 /// (staff and each recipient), when, which documents, and each email's delivery status.
 pub fn shares(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
-    let id = patient_id(raw_id)?;
-    if ctx.db.patient(id.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
+    let id = known_patient(ctx, raw_id)?;
     json_ok(&ctx.db.share_history(id.as_str())?)
 }
 
 /// `GET /api/v1/clinic/patients/{id}/history`: the patient's audit, oldest first.
 pub fn history(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
-    let id = patient_id(raw_id)?;
-    if ctx.db.patient(id.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
+    let id = known_patient(ctx, raw_id)?;
     json_ok(&ctx.db.audit_for(id.as_str())?)
 }
 
@@ -1038,33 +1026,21 @@ pub fn find_patients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
 }
 
 /// Staff's view of contacts, each with whether a share may go to them and why not: the same
-/// decision the share itself makes ([`eligible_recipient`]).
-fn contact_entries(
-    rows: Vec<ContactRow>,
-    patient: &PatientContactView,
-    checks: &sealpost_shared::checks::CheckSettings,
-    practice: bool,
-) -> Vec<ContactEntry> {
-    let views = contact_views(rows.clone());
+/// decision the share itself makes ([`reachable`], within [`eligible_recipient`]).
+fn contact_entries(rows: Vec<ContactRow>, checks: &CheckSettings) -> Vec<ContactEntry> {
     rows.into_iter()
         .filter_map(|c| {
-            let id = ContactId::try_from(c.id).ok()?;
-            let reference = if practice {
-                RecipientRef::PracticeContact { id: id.clone() }
-            } else {
-                RecipientRef::Relationship { id: id.clone() }
-            };
-            let (rels, pcs): (&[ContactView], &[ContactView]) = if practice {
-                (&[], &views)
-            } else {
-                (&views, &[])
-            };
-            let ineligible_reason =
-                eligible_recipient(&reference, patient, rels, pcs, checks).err();
+            let ineligible_reason = reachable(
+                RecipientKind::Contact,
+                c.email.as_ref(),
+                c.mobile.as_ref(),
+                checks,
+            )
+            .err();
             Some(ContactEntry {
                 eligible: ineligible_reason.is_none(),
                 ineligible_reason,
-                id,
+                id: ContactId::try_from(c.id).ok()?,
                 name: c.name,
                 email: c.email,
                 relation: c.relation,
@@ -1072,14 +1048,6 @@ fn contact_entries(
             })
         })
         .collect()
-}
-
-/// Why the patient cannot receive a share themselves, if they cannot.
-fn patient_ineligible(
-    patient: &PatientContactView,
-    checks: &sealpost_shared::checks::CheckSettings,
-) -> Option<Ineligible> {
-    eligible_recipient(&RecipientRef::Patient, patient, &[], &[], checks).err()
 }
 
 /// `GET /api/v1/clinic/patients/{id}`: the patient with everyone a share may go to.
@@ -1090,29 +1058,27 @@ pub fn patient_file(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
         .patient(id.as_str())?
         .ok_or_else(|| not_found("No patient with this id."))?;
     let checks = settings::load(&ctx.db, &ctx.cfg)?.checks;
-    let view = patient_view(&row, &id);
+    let patient = patient_json(&row)?;
     json_ok(&PatientFile {
         email_valid: row.email_on_file().is_some_and(is_valid_email),
-        ineligible_reason: patient_ineligible(&view, &checks),
-        revoked: row.revoked != 0,
-        patient: patient_json(&row)?,
-        relationships: contact_entries(
-            ctx.db.contacts(RELATIONSHIP, id.as_str())?,
-            &view,
+        ineligible_reason: reachable(
+            RecipientKind::Patient,
+            patient.email.as_ref(),
+            patient.mobile.as_ref(),
             &checks,
-            false,
-        ),
-        practice_contacts: contact_entries(ctx.db.contacts(PRACTICE, "")?, &view, &checks, true),
+        )
+        .err(),
+        revoked: row.revoked != 0,
+        patient,
+        relationships: contact_entries(ctx.db.contacts(RELATIONSHIP, id.as_str())?, &checks),
+        practice_contacts: contact_entries(ctx.db.contacts(PRACTICE, "")?, &checks),
     })
 }
 
 /// `GET /api/v1/clinic/patients/{id}/documents`: every live document, most recently
 /// previewed by staff first, then newest.
 pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
-    let id = patient_id(raw_id)?;
-    if ctx.db.patient(id.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
+    let id = known_patient(ctx, raw_id)?;
     let mut out = Vec::new();
     for (d, last_viewed_at) in ctx.db.staff_documents(id.as_str())? {
         let (id, kind, date) = d.typed()?;
@@ -1169,19 +1135,8 @@ pub async fn preview_document(
 
 /// `GET /api/v1/clinic/contacts`: the practice's contacts.
 pub fn practice_contacts(ctx: &Ctx) -> Result<Response, AppError> {
-    // Outside any patient's file, eligibility is judged as for a patient without details.
-    let nobody = PatientContactView {
-        id: patient_id("-")?,
-        email: None,
-        mobile: None,
-    };
     let checks = settings::load(&ctx.db, &ctx.cfg)?.checks;
-    json_ok(&contact_entries(
-        ctx.db.contacts(PRACTICE, "")?,
-        &nobody,
-        &checks,
-        true,
-    ))
+    json_ok(&contact_entries(ctx.db.contacts(PRACTICE, "")?, &checks))
 }
 
 /// `GET /api/v1/clinic/audit`: the practice's own events (settings changes), oldest first.

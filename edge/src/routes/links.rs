@@ -9,7 +9,7 @@ use sealpost_shared::token::LINK_LIFETIME;
 use sealpost_shared::wire::LinkEntry;
 use worker::Response;
 
-use super::clinic::{not_found, patient_id, PRACTICE};
+use super::clinic::{known_patient, not_found, patient_id, PRACTICE};
 use crate::http::{json_ok, AppError};
 use crate::staff::Caller;
 use crate::store::db::PatientLinkRow;
@@ -45,10 +45,7 @@ fn entry(row: PatientLinkRow) -> Option<LinkEntry> {
 
 /// `GET /api/v1/clinic/patients/{patient}/links`: every link sent for the patient, newest first.
 pub fn list(ctx: &Ctx, raw_patient: &str) -> Result<Response, AppError> {
-    let patient = patient_id(raw_patient)?;
-    if ctx.db.patient(patient.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
+    let patient = known_patient(ctx, raw_patient)?;
     let links: Vec<LinkEntry> = ctx
         .db
         .links_of_patient(patient.as_str())?
@@ -67,14 +64,13 @@ pub fn revoke(
     caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
-    let link = ctx
-        .db
-        .link(raw_link)?
-        .filter(|l| {
-            // The link must belong to one of this patient's recipients.
-            matches!(ctx.db.recipient(&l.recipient_id), Ok(Some(r)) if r.patient_id == patient.as_str())
-        })
-        .ok_or_else(|| not_found("No such link for this patient."))?;
+    let unknown = || not_found("No such link for this patient.");
+    let link = ctx.db.link(raw_link)?.ok_or_else(unknown)?;
+    // The link must belong to one of this patient's recipients.
+    let recipient = ctx.db.recipient(&link.recipient_id)?.ok_or_else(unknown)?;
+    if recipient.patient_id != patient.as_str() {
+        return Err(unknown());
+    }
     let now = ctx.now_secs();
     ctx.db.revoke_link(&link.id, now)?;
     ctx.db.audit(

@@ -7,7 +7,7 @@
 use sealpost_shared::ids::ContactId;
 use worker::Response;
 
-use super::clinic::{invalid, not_found, patient_id, PRACTICE, RELATIONSHIP};
+use super::clinic::{invalid, known_patient, not_found, patient_id, PRACTICE, RELATIONSHIP};
 use crate::http::{json_ok, AppError};
 use crate::origin;
 use crate::staff::Caller;
@@ -78,10 +78,7 @@ pub async fn delete_patient(
     raw_patient: &str,
     caller: &Caller,
 ) -> Result<Response, AppError> {
-    let patient = patient_id(raw_patient)?;
-    if ctx.db.patient(patient.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
+    let patient = known_patient(ctx, raw_patient)?;
     let now = ctx.now_secs();
     let keys = ctx.db.storage_keys_of(patient.as_str())?;
     // State first, with no await in between: from here no request can reach the patient's data.

@@ -412,17 +412,14 @@ impl Db {
         patient_id: &str,
         contact_id: &str,
     ) -> Result<Vec<RecipientRow>, AppError> {
-        let all = self.rows::<RecipientRow>(
+        self.rows(
             &format!(
                 "SELECT {RECIPIENT_COLUMNS} FROM recipients
-                 WHERE contact_scope = ? AND contact_id = ? AND kind = 'contact'"
+                 WHERE contact_scope = ? AND contact_id = ? AND kind = 'contact'
+                   AND (contact_scope = 'practice' OR patient_id = ?)"
             ),
-            vec![s(scope), s(contact_id)],
-        )?;
-        Ok(all
-            .into_iter()
-            .filter(|r| scope != "relationship" || r.patient_id == patient_id)
-            .collect())
+            vec![s(scope), s(contact_id), s(patient_id)],
+        )
     }
 
     pub fn restore_recipient(&self, recipient_id: &str) -> Result<(), AppError> {
