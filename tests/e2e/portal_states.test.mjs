@@ -237,6 +237,29 @@ test("an expired link says we have emailed you a new link, to the masked address
   }
 });
 
+test("past the practice's access duration, the link says access has ended and to contact the practice", async () => {
+  const link = await sharedWithPatient("ended", { email: "sam.ended@example.com" });
+  const current = (await app.clinic.call("GET", settingsPath)).json;
+  ok(await app.clinic.putJson(settingsPath, { ...current, access_days: 30 }));
+  const old = Math.floor(Date.now() / 1000) - 40 * 86400;
+  const ended = signLink(app.signingSeed, { kid: "test-1", typ: "sealpost-link+jwt" },
+    { ...claimsOf(tokenOf(link)), iat: old, nbf: old, exp: old + 86400, acc: old });
+  const emails = mail.messages.length;
+  const { context, page } = await phonePage(browser);
+  try {
+    await page.goto(`${app.base}/open#${ended}`);
+    await heading(page, "This link has expired").waitFor();
+    const text = await page.locator("main").innerText();
+    assert.match(text, /we have not sent a new link/);
+    assert.match(text, new RegExp(`Contact ${practice}`));
+    assert.equal(mail.messages.length, emails, "no new link is emailed");
+    await record(page, "state-access-ended", "access ended");
+  } finally {
+    await context.close();
+    ok(await app.clinic.putJson(settingsPath, current));
+  }
+});
+
 test("after the practice unshares, the link says access was withdrawn", async () => {
   const link = await sharedWithPatient("revoked");
   ok(await app.clinic.postJson("/api/v1/clinic/patients/revoked/unshare", { staff: "x" }));
