@@ -163,6 +163,27 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_by_patient ON audit(patient_id, id);
     ALTER TABLE patients ADD COLUMN erased_at INTEGER;
     ",
+    // 6: practices as tenants. The practice's own staff and roles (managed by its admins, no
+    // longer an environment variable) and its clinic API keys (named, several, stored as a
+    // SHA-256 of a 256-bit random secret, shown once). The practice's identity and whether it
+    // is suspended live in `meta` ('practice_id', 'suspended_at').
+    "
+    CREATE TABLE staff (
+        email TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'sharer', 'admin')),
+        added_at INTEGER NOT NULL,
+        added_by TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        hint TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        revoked_at INTEGER
+    );
+    ",
 ];
 
 #[derive(serde::Deserialize)]
