@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Worker (edge/build/worker/shim.mjs + wasm) with worker-build, using the pinned
-# wasm-bindgen and the npm wasm-opt and esbuild (worker-build would otherwise fetch them).
+# Builds the Worker (edge/build/index.js + index_bg.wasm; index.js is the `main` of
+# edge/wrangler.toml) with worker-build, using the pinned wasm-bindgen and the npm wasm-opt
+# and esbuild (worker-build would otherwise fetch them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
