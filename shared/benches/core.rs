@@ -38,6 +38,7 @@ fn claims() -> LinkClaims {
         recipient: RecipientId::try_from("r-0123456789abcdef".to_string()).unwrap(),
         link: LinkId::try_from("l-0123456789abcdef0123456789abcdef".to_string()).unwrap(),
         access_from: None,
+        practice: None,
     }
 }
 

@@ -63,6 +63,11 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// The deployment is missing a required setting; the message names it.
     NotConfigured,
+    /// The practice is suspended by the operator: nothing is shown or sent; its data is kept.
+    PracticeSuspended,
+    /// The staff member belongs to several practices: choose one (the `sealpost-practice`
+    /// header; `GET /api/v1/staff/practices` lists them).
+    PracticeRequired,
     /// Something failed inside Sealpost. Details are in the server log, never in the response.
     Internal,
 }
@@ -85,7 +90,8 @@ impl ErrorCode {
             Self::RecipientNotEligible => 422,
             Self::BodyTooLarge => 413,
             Self::NotConfigured => 503,
-            Self::Conflict => 409,
+            Self::Conflict | Self::PracticeRequired => 409,
+            Self::PracticeSuspended => 403,
             Self::LockedOut | Self::RateLimited => 429,
             Self::RangeNotSatisfiable => 416,
             Self::OriginUnavailable => 502,
@@ -131,6 +137,10 @@ impl ErrorCode {
             Self::RecipientNotEligible => "Some recipients cannot receive this share.",
             Self::BodyTooLarge => "The request body is too large.",
             Self::NotConfigured => "Sealpost is not fully configured yet.",
+            Self::PracticeSuspended => {
+                "This practice's secure documents are unavailable. Please contact your practice."
+            }
+            Self::PracticeRequired => "Choose the practice you are working in.",
             Self::Internal => "Something went wrong on our side. Please try again.",
         }
     }

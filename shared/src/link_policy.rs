@@ -223,6 +223,7 @@ mod tests {
             recipient: RecipientId::try_from("r1".to_string()).unwrap(),
             link: LinkId::try_from("l1".to_string()).unwrap(),
             access_from: None,
+            practice: None,
         }
     }
 

@@ -58,6 +58,85 @@ pub struct StaffIdentity {
     pub practice_name: String,
 }
 
+/// A staff member of a practice, as admins manage them (`/api/v1/clinic/staff`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    /// Lower-cased: what Cloudflare Access signs in.
+    pub email: String,
+    pub role: Role,
+    /// Unix seconds.
+    pub added_at: i64,
+    pub added_by: String,
+}
+
+/// `PUT /api/v1/clinic/staff/{email}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffUpsert {
+    pub role: Role,
+    /// For the clinic system's key: the staff member making the change (the audit's actor).
+    #[serde(default)]
+    pub staff: String,
+}
+
+/// `GET /api/v1/clinic/staff`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffList {
+    pub staff: Vec<StaffMember>,
+}
+
+/// A clinic API key as admins see it: never the key itself after it was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyEntry {
+    pub id: String,
+    pub name: String,
+    /// The practice prefix and the last four characters (`sp_riverside_…x9Qa`).
+    pub hint: String,
+    pub created_at: i64,
+    pub created_by: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// `POST /api/v1/clinic/api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    /// What the key is for, e.g. "Practice management system".
+    pub name: String,
+    #[serde(default)]
+    pub staff: String,
+}
+
+/// `201` for a new key: shown this once; only its hash is kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub entry: ApiKeyEntry,
+    pub key: String,
+}
+
+/// `GET /api/v1/clinic/api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyList {
+    pub keys: Vec<ApiKeyEntry>,
+}
+
+/// A practice a signed-in staff member belongs to (`GET /api/v1/staff/practices`), for the
+/// console's practice picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPractice {
+    pub id: crate::tenancy::PracticeId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPractices {
+    pub practices: Vec<StaffPractice>,
+}
+
+/// The header the console sends to say which of the staff member's practices it is working in.
+pub const PRACTICE_HEADER: &str = "sealpost-practice";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use jwt_compact::{
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{LinkId, RecipientId};
+use crate::tenancy::PracticeId;
 use crate::time::Now;
 
 /// Tokens longer than this are refused unparsed. Ours are about 400 bytes.
@@ -65,6 +66,10 @@ pub struct LinkClaims {
     /// recipient. Renewals carry it over unchanged, so a practice's access duration runs from
     /// the share, not from the latest renewal. `None` when issuing means "from now".
     pub access_from: Option<Now>,
+    /// The practice that issued the link: the Worker routes the link to that practice's state
+    /// by this signed claim, without a lookup. `None` only in links from before practices
+    /// existed, which belong to the upgraded first practice (`tenancy::Route::Legacy`).
+    pub practice: Option<PracticeId>,
 }
 
 /// The claims on the wire. Only opaque ids; `sub` is the recipient, `jti` the link.
@@ -78,6 +83,9 @@ struct WireClaims {
     /// before it existed: those count from their own issue time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     acc: Option<i64>,
+    /// The issuing practice (see [`LinkClaims::practice`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prc: Option<PracticeId>,
 }
 
 /// Why a token was refused. Each variant is one distinct failure.
@@ -196,6 +204,7 @@ pub fn issue_link(ring: &KeyRing, claims: &LinkClaims, now: Now) -> Result<Strin
         sub: claims.recipient.clone(),
         jti: claims.link.clone(),
         acc: Some(claims.access_from.unwrap_or(now).timestamp()),
+        prc: claims.practice.clone(),
     });
     jwt_claims.issued_at = Some(now);
     jwt_claims.not_before = Some(now);
@@ -255,6 +264,7 @@ pub fn verify_signed(ring: &KeyRing, token: &str, now: Now) -> Result<SignedLink
             recipient: claims.custom.sub.clone(),
             link: claims.custom.jti.clone(),
             access_from: Some(access_from),
+            practice: claims.custom.prc.clone(),
         },
         expires_at,
     })
@@ -292,6 +302,7 @@ mod tests {
             recipient: RecipientId::try_from("r1".to_string()).unwrap(),
             link: LinkId::try_from("l1".to_string()).unwrap(),
             access_from: Some(now()),
+            practice: Some(PracticeId::try_from("riverside").unwrap()),
         }
     }
 
@@ -427,6 +438,7 @@ mod tests {
             recipient: RecipientId::try_from("r2".to_string()).unwrap(),
             link: LinkId::try_from("l2".to_string()).unwrap(),
             access_from: None,
+            practice: None,
         };
         let b = issue_link(&ring, &other, now()).unwrap();
         let a_parts: Vec<&str> = a.split('.').collect();
@@ -446,8 +458,23 @@ mod tests {
         keys.sort();
         assert_eq!(
             keys,
-            ["acc", "aud", "exp", "iat", "iss", "jti", "nbf", "sub"]
+            ["acc", "aud", "exp", "iat", "iss", "jti", "nbf", "prc", "sub"]
         );
+    }
+
+    #[test]
+    fn the_practice_is_signed_and_links_without_it_verify_as_before() {
+        let ring = ring("k1", 7);
+        let token = issue_link(&ring, &claims(), now()).unwrap();
+        let signed = verify_signed(&ring, &token, now()).unwrap();
+        assert_eq!(signed.claims.practice, claims().practice);
+        let legacy = LinkClaims {
+            practice: None,
+            ..claims()
+        };
+        let token = issue_link(&ring, &legacy, now()).unwrap();
+        let signed = verify_signed(&ring, &token, now()).unwrap();
+        assert_eq!(signed.claims.practice, None);
     }
 
     #[test]

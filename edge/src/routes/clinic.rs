@@ -697,6 +697,7 @@ pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
         link: LinkId::try_from(link_id.clone())
             .map_err(|_| AppError::internal("generated link id invalid"))?,
         access_from: m.access_from,
+        practice: None,
     };
     let token = issue_link(&ctx.cfg.keys, &claims, ctx.now)
         .map_err(|e| AppError::internal(format!("cannot issue link: {e:?}")))?;
