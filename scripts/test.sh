@@ -21,7 +21,7 @@ step "clippy (wasm32)"
 cargo clippy --workspace --target wasm32-unknown-unknown -- -D warnings
 step "unit tests (native)"
 cargo test --workspace
-step "build portal and edge"
+step "build portal, console and edge"
 bash scripts/build-portal.sh
 bash scripts/build-console.sh
 bash scripts/build-edge.sh
