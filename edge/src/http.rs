@@ -153,8 +153,9 @@ pub const DOCUMENT_CSP: &str =
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
 object-src 'none'; sandbox; frame-ancestors 'none'";
 
-/// Adds the security headers (GUIDE §2) to any response. Document responses already carry
-/// their sandboxing CSP and `no-store`; those are kept.
+/// Adds the security headers to any response: the page CSP (nothing framed), no referrer,
+/// `nosniff`, HSTS and `no-store` (docs/SECURITY.md, "Controls"). Document responses already
+/// carry their sandboxing CSP and `no-store`; those are kept.
 pub fn secure(response: Response) -> Response {
     let headers = response.headers().clone();
     let set = |k: &str, v: &str| {

@@ -149,7 +149,8 @@ async fn load_attachments(ctx: &Ctx, json: &str) -> Result<Vec<serde_json::Value
 }
 
 /// The text of a link email: the practice's name, a generic sentence and the link. Nothing
-/// clinical, no document titles, no dates of birth (GUIDE §2).
+/// clinical, no document titles, no dates of birth: email is read by others and by link
+/// scanners (docs/SECURITY.md, "Trust boundaries").
 pub fn link_email(practice_name: &str, link: &str) -> (String, String) {
     let subject = format!("{practice_name} has shared documents with you");
     let body = format!(
