@@ -6,7 +6,8 @@
 //! personal data. Input longer than [`MAX_TOKEN_LEN`] is refused before it is parsed.
 //!
 //! [`verify_signed`] checks everything but expiry, because an expired yet genuine link is
-//! still meaningful (it earns a fresh link by email, see `link_policy`). [`verify`] adds expiry.
+//! still meaningful (it earns a fresh link by email, see `link_policy`). [`verify_link`] adds
+//! expiry.
 
 use chrono::Duration;
 use ed25519_compact::{KeyPair, PublicKey, SecretKey, Seed};
