@@ -3,18 +3,17 @@
 //! Every method is synchronous: inside a Durable Object, a run of SQL calls with no `await`
 //! between them is atomic, which is what makes read-decide-write sequences safe here.
 
+use super::sql::{Row, Sql, SqlValue};
+use crate::http::AppError;
 use sealpost_shared::chrono::NaiveDate;
 use sealpost_shared::ids::DocumentId;
 use sealpost_shared::lockout::AttemptState;
 use sealpost_shared::time::{from_unix_seconds, Now};
 use sealpost_shared::wire::DocumentKind;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use worker::{SqlStorage, SqlStorageValue};
-
-use crate::http::AppError;
 
 pub struct Db {
-    sql: SqlStorage,
+    sql: Box<dyn Sql>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -223,12 +222,16 @@ pub struct NewMail<'a> {
     pub body: &'a str,
 }
 
-fn s(v: &str) -> SqlStorageValue {
-    SqlStorageValue::String(v.to_owned())
+fn s(v: &str) -> SqlValue {
+    SqlValue::Text(v.to_owned())
 }
 
-fn i(v: i64) -> SqlStorageValue {
-    SqlStorageValue::Integer(v)
+fn i(v: i64) -> SqlValue {
+    SqlValue::Integer(v)
+}
+
+fn opt(v: Option<&str>) -> SqlValue {
+    v.map_or(SqlValue::Null, s)
 }
 
 fn u32_of(v: i64) -> u32 {
@@ -236,29 +239,31 @@ fn u32_of(v: i64) -> u32 {
 }
 
 impl Db {
-    pub fn new(sql: SqlStorage) -> Self {
-        Self { sql }
+    pub fn new(sql: impl Sql + 'static) -> Self {
+        Self { sql: Box::new(sql) }
     }
 
-    fn rows<T: DeserializeOwned>(
-        &self,
-        q: &str,
-        args: Vec<SqlStorageValue>,
-    ) -> Result<Vec<T>, AppError> {
-        Ok(self.sql.exec(q, args)?.to_array::<T>()?)
+    fn rows<T: DeserializeOwned>(&self, q: &str, args: &[SqlValue]) -> Result<Vec<T>, AppError> {
+        self.sql
+            .query(q, args)?
+            .into_iter()
+            .map(|row: Row| {
+                serde_json::from_value(serde_json::Value::Object(row))
+                    .map_err(|err| AppError::internal(format!("row shape: {err}")))
+            })
+            .collect()
     }
 
     fn first<T: DeserializeOwned>(
         &self,
         q: &str,
-        args: Vec<SqlStorageValue>,
+        args: &[SqlValue],
     ) -> Result<Option<T>, AppError> {
         Ok(self.rows(q, args)?.into_iter().next())
     }
 
-    fn run(&self, q: &str, args: Vec<SqlStorageValue>) -> Result<(), AppError> {
-        self.sql.exec(q, args)?;
-        Ok(())
+    fn run(&self, q: &str, args: &[SqlValue]) -> Result<(), AppError> {
+        self.sql.execute(q, args)
     }
 
     // ------------------------------------------------------------ patients
@@ -281,12 +286,12 @@ impl Db {
              ON CONFLICT (id) DO UPDATE SET name = excluded.name,
                  date_of_birth = excluded.date_of_birth, email = excluded.email,
                  mobile = excluded.mobile, updated_at = excluded.updated_at, erased_at = NULL",
-            vec![
+            &[
                 s(id),
                 s(name),
                 s(date_of_birth),
                 s(email.unwrap_or_default()),
-                mobile.map(s).unwrap_or(SqlStorageValue::Null),
+                opt(mobile),
                 i(now),
                 i(now),
             ],
@@ -295,7 +300,7 @@ impl Db {
             "INSERT INTO recipients (id, patient_id, kind, created_at)
              SELECT ?, ?, 'patient', ?
              WHERE NOT EXISTS (SELECT 1 FROM recipients WHERE patient_id = ? AND kind = 'patient')",
-            vec![s(recipient_id), s(id), i(now), s(id)],
+            &[s(recipient_id), s(id), i(now), s(id)],
         )
     }
 
@@ -308,7 +313,7 @@ impl Db {
             "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked FROM patients
              WHERE (name LIKE ? ESCAPE '!' OR id LIKE ? ESCAPE '!') AND erased_at IS NULL
              ORDER BY name LIMIT 50",
-            vec![s(&pattern), s(&pattern)],
+            &[s(&pattern), s(&pattern)],
         )
     }
 
@@ -316,7 +321,7 @@ impl Db {
         self.first(
             "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked
              FROM patients WHERE id = ? AND erased_at IS NULL",
-            vec![s(id)],
+            &[s(id)],
         )
     }
 
@@ -326,7 +331,7 @@ impl Db {
     pub fn restore_access(&self, patient_id: &str) -> Result<(), AppError> {
         self.run(
             "UPDATE patients SET revoked = 0 WHERE id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )
     }
 
@@ -337,14 +342,14 @@ impl Db {
             &format!(
                 "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE patient_id = ? AND kind = 'patient'"
             ),
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )
     }
 
     pub fn recipient(&self, id: &str) -> Result<Option<RecipientRow>, AppError> {
         self.first(
             &format!("SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE id = ?"),
-            vec![s(id)],
+            &[s(id)],
         )
     }
 
@@ -362,7 +367,7 @@ impl Db {
              SELECT ?, ?, 'contact', ?, ?, ?
              WHERE NOT EXISTS (SELECT 1 FROM recipients WHERE patient_id = ? AND kind = 'contact'
                                AND contact_scope = ? AND contact_id = ?)",
-            vec![
+            &[
                 s(new_id),
                 s(patient_id),
                 s(scope),
@@ -378,7 +383,7 @@ impl Db {
                 "SELECT {RECIPIENT_COLUMNS} FROM recipients WHERE patient_id = ? AND kind = 'contact'
                  AND contact_scope = ? AND contact_id = ?"
             ),
-            vec![s(patient_id), s(scope), s(contact_id)],
+            &[s(patient_id), s(scope), s(contact_id)],
         )
     }
 
@@ -387,12 +392,12 @@ impl Db {
     pub fn revoke_recipient(&self, recipient_id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE recipients SET revoked = 1 WHERE id = ?",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )?;
         self.revoke_links_of(recipient_id, now)?;
         self.run(
             "DELETE FROM sessions WHERE recipient_id = ?",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )
     }
 
@@ -400,7 +405,7 @@ impl Db {
     pub fn revoke_links_of(&self, recipient_id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE links SET revoked_at = ? WHERE recipient_id = ? AND revoked_at IS NULL",
-            vec![i(now), s(recipient_id)],
+            &[i(now), s(recipient_id)],
         )
     }
 
@@ -418,14 +423,14 @@ impl Db {
                  WHERE contact_scope = ? AND contact_id = ? AND kind = 'contact'
                    AND (contact_scope = 'practice' OR patient_id = ?)"
             ),
-            vec![s(scope), s(contact_id), s(patient_id)],
+            &[s(scope), s(contact_id), s(patient_id)],
         )
     }
 
     pub fn restore_recipient(&self, recipient_id: &str) -> Result<(), AppError> {
         self.run(
             "UPDATE recipients SET revoked = 0 WHERE id = ?",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )
     }
 
@@ -437,20 +442,20 @@ impl Db {
     pub fn revoke_patient(&self, patient_id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE patients SET revoked = 1, access_epoch = access_epoch + 1 WHERE id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         self.run(
             "UPDATE recipients SET revoked = 1 WHERE patient_id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         self.run(
             "UPDATE links SET revoked_at = ? WHERE revoked_at IS NULL
                AND recipient_id IN (SELECT id FROM recipients WHERE patient_id = ?)",
-            vec![i(now), s(patient_id)],
+            &[i(now), s(patient_id)],
         )?;
         self.run(
             "DELETE FROM sessions WHERE patient_id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )
     }
 
@@ -469,7 +474,7 @@ impl Db {
         emergency: bool,
         now: i64,
     ) -> Result<(), AppError> {
-        let opt = |v: Option<&str>| v.map(s).unwrap_or(SqlStorageValue::Null);
+        let opt = |v: Option<&str>| opt(v);
         self.run(
             "INSERT INTO contacts (id, scope, patient_id, name, email, mobile, relation, emergency,
                  created_at, updated_at)
@@ -477,7 +482,7 @@ impl Db {
              ON CONFLICT (scope, patient_id, id) DO UPDATE SET name = excluded.name,
                  email = excluded.email, mobile = excluded.mobile, relation = excluded.relation,
                  emergency = excluded.emergency, updated_at = excluded.updated_at",
-            vec![
+            &[
                 s(id),
                 s(scope),
                 s(patient_id),
@@ -499,7 +504,7 @@ impl Db {
             &format!(
                 "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ? ORDER BY name"
             ),
-            vec![s(scope), s(patient_id)],
+            &[s(scope), s(patient_id)],
         )
     }
 
@@ -507,7 +512,7 @@ impl Db {
     pub fn delete_contact(&self, scope: &str, patient_id: &str, id: &str) -> Result<(), AppError> {
         self.run(
             "DELETE FROM contacts WHERE scope = ? AND patient_id = ? AND id = ?",
-            vec![s(scope), s(patient_id), s(id)],
+            &[s(scope), s(patient_id), s(id)],
         )
     }
 
@@ -520,24 +525,24 @@ impl Db {
         self.run(
             "UPDATE patients SET name = '', date_of_birth = '', email = '', mobile = NULL,
                  erased_at = ?, updated_at = ? WHERE id = ?",
-            vec![i(now), i(now), s(patient_id)],
+            &[i(now), i(now), s(patient_id)],
         )?;
         self.run(
             "DELETE FROM contacts WHERE scope = 'relationship' AND patient_id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         self.run(
             "UPDATE documents SET deleted = 1, title = '' WHERE patient_id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         self.run(
             "DELETE FROM grants WHERE recipient_id IN
                  (SELECT id FROM recipients WHERE patient_id = ?)",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         self.run(
             "DELETE FROM mail_jobs WHERE patient_id = ?",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )
     }
 
@@ -550,7 +555,7 @@ impl Db {
         Ok(self
             .rows::<Key>(
                 "SELECT storage_key FROM documents WHERE patient_id = ?",
-                vec![s(patient_id)],
+                &[s(patient_id)],
             )?
             .into_iter()
             .map(|k| k.storage_key)
@@ -567,7 +572,7 @@ impl Db {
             &format!(
                 "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ? AND id = ?"
             ),
-            vec![s(scope), s(patient_id), s(id)],
+            &[s(scope), s(patient_id), s(id)],
         )
     }
 
@@ -579,7 +584,7 @@ impl Db {
             value: String,
         }
         Ok(self
-            .first::<V>("SELECT value FROM meta WHERE key = ?", vec![s(key)])?
+            .first::<V>("SELECT value FROM meta WHERE key = ?", &[s(key)])?
             .map(|v| v.value))
     }
 
@@ -587,7 +592,7 @@ impl Db {
         self.run(
             "INSERT INTO meta (key, value) VALUES (?, ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            vec![s(key), s(value)],
+            &[s(key), s(value)],
         )
     }
 
@@ -617,7 +622,7 @@ impl Db {
                  sections = excluded.sections, deleted = 0
              -- Belt and braces for `claim_document_id`: an id never moves to another patient.
              WHERE documents.patient_id = excluded.patient_id",
-            vec![
+            &[
                 s(id),
                 s(patient_id),
                 s(kind),
@@ -626,7 +631,7 @@ impl Db {
                 i(size),
                 s(content_type),
                 s(storage_key),
-                sections.map(s).unwrap_or(SqlStorageValue::Null),
+                opt(sections),
                 i(now),
             ],
         )
@@ -639,7 +644,7 @@ impl Db {
             patient_id: String,
         }
         Ok(self
-            .first::<Owner>("SELECT patient_id FROM documents WHERE id = ?", vec![s(id)])?
+            .first::<Owner>("SELECT patient_id FROM documents WHERE id = ?", &[s(id)])?
             .map(|o| o.patient_id))
     }
 
@@ -648,7 +653,7 @@ impl Db {
             "SELECT id, patient_id, kind, title, date, size, content_type, storage_key, sections,
                     NULL AS granted_sections
              FROM documents WHERE id = ? AND deleted = 0",
-            vec![s(id)],
+            &[s(id)],
         )
     }
 
@@ -672,12 +677,12 @@ impl Db {
                       (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
                          AND a.event = 'staff_viewed' AND a.detail = d.id) DESC,
                       d.date DESC",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         let viewed: Vec<Viewed> = self.rows(
             "SELECT detail AS id, max(at) AS last_viewed_at FROM audit
              WHERE patient_id = ? AND event = 'staff_viewed' GROUP BY detail",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         Ok(docs
             .into_iter()
@@ -699,7 +704,7 @@ impl Db {
              FROM grants g JOIN documents d ON d.id = g.document_id
              WHERE g.recipient_id = ? AND d.deleted = 0
              ORDER BY d.date DESC, d.created_at DESC",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )
     }
 
@@ -714,7 +719,7 @@ impl Db {
                     d.storage_key, d.sections, g.sections AS granted_sections
              FROM grants g JOIN documents d ON d.id = g.document_id
              WHERE g.recipient_id = ? AND g.document_id = ? AND d.deleted = 0",
-            vec![s(recipient_id), s(document_id)],
+            &[s(recipient_id), s(document_id)],
         )
     }
 
@@ -730,7 +735,7 @@ impl Db {
     ) -> Result<(), AppError> {
         self.run(
             "INSERT INTO shares (id, patient_id, staff, method, created_at) VALUES (?, ?, ?, ?, ?)",
-            vec![s(id), s(patient_id), s(staff), s(method), i(now)],
+            &[s(id), s(patient_id), s(staff), s(method), i(now)],
         )
     }
 
@@ -749,12 +754,12 @@ impl Db {
              VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (recipient_id, document_id) DO UPDATE SET share_id = excluded.share_id,
                  granted_at = excluded.granted_at, sections = excluded.sections",
-            vec![
+            &[
                 s(recipient_id),
                 s(document_id),
                 s(share_id),
                 i(now),
-                sections.map(s).unwrap_or(SqlStorageValue::Null),
+                opt(sections),
             ],
         )
     }
@@ -763,7 +768,7 @@ impl Db {
     pub fn withdraw_document(&self, document_id: &str) -> Result<(), AppError> {
         self.run(
             "DELETE FROM grants WHERE document_id = ?",
-            vec![s(document_id)],
+            &[s(document_id)],
         )
     }
 
@@ -771,7 +776,7 @@ impl Db {
     pub fn delete_document(&self, document_id: &str) -> Result<(), AppError> {
         self.run(
             "UPDATE documents SET deleted = 1 WHERE id = ?",
-            vec![s(document_id)],
+            &[s(document_id)],
         )?;
         self.withdraw_document(document_id)
     }
@@ -779,7 +784,7 @@ impl Db {
     pub fn add_share_document(&self, share_id: &str, document_id: &str) -> Result<(), AppError> {
         self.run(
             "INSERT OR IGNORE INTO share_documents (share_id, document_id) VALUES (?, ?)",
-            vec![s(share_id), s(document_id)],
+            &[s(share_id), s(document_id)],
         )
     }
 
@@ -788,7 +793,7 @@ impl Db {
         let shares: Vec<ShareRow> = self.rows(
             "SELECT id, staff, method, created_at FROM shares WHERE patient_id = ?
              ORDER BY created_at DESC, rowid DESC",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )?;
         let mut out = Vec::with_capacity(shares.len());
         for share in shares {
@@ -799,7 +804,7 @@ impl Db {
             let documents = self
                 .rows::<Doc>(
                     "SELECT document_id FROM share_documents WHERE share_id = ? ORDER BY document_id",
-                    vec![s(&share.id)],
+                    &[s(&share.id)],
                 )?
                 .into_iter()
                 .map(|d| d.document_id)
@@ -807,7 +812,7 @@ impl Db {
             let deliveries = self.rows(
                 "SELECT recipient_label, to_email, status, attempts, last_error FROM mail_jobs
                  WHERE share_id = ? ORDER BY rowid",
-                vec![s(&share.id)],
+                &[s(&share.id)],
             )?;
             out.push(ShareHistoryRow {
                 share,
@@ -829,20 +834,14 @@ impl Db {
         self.run(
             "INSERT INTO links (id, recipient_id, share_id, issued_at, expires_at)
              VALUES (?, ?, ?, ?, ?)",
-            vec![
-                s(id),
-                s(recipient_id),
-                share_id.map(s).unwrap_or(SqlStorageValue::Null),
-                i(now),
-                i(expires_at),
-            ],
+            &[s(id), s(recipient_id), opt(share_id), i(now), i(expires_at)],
         )
     }
 
     pub fn link(&self, id: &str) -> Result<Option<LinkRow>, AppError> {
         self.first(
             "SELECT id, recipient_id, revoked_at FROM links WHERE id = ?",
-            vec![s(id)],
+            &[s(id)],
         )
     }
 
@@ -853,14 +852,14 @@ impl Db {
                     l.expires_at, l.revoked_at
              FROM recipients r JOIN links l ON l.recipient_id = r.id
              WHERE r.patient_id = ? ORDER BY l.issued_at DESC, l.rowid DESC",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )
     }
 
     pub fn revoke_link(&self, id: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-            vec![i(now), s(id)],
+            &[i(now), s(id)],
         )
     }
 
@@ -868,7 +867,7 @@ impl Db {
         Ok(self
             .rows::<At>(
                 "SELECT sent_at FROM renewals WHERE recipient_id = ? ORDER BY sent_at",
-                vec![s(recipient_id)],
+                &[s(recipient_id)],
             )?
             .into_iter()
             .map(|r| from_unix_seconds(r.sent_at))
@@ -879,12 +878,12 @@ impl Db {
     pub fn set_renewals(&self, recipient_id: &str, sent: &[Now]) -> Result<(), AppError> {
         self.run(
             "DELETE FROM renewals WHERE recipient_id = ?",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )?;
         for at in sent {
             self.run(
                 "INSERT INTO renewals (recipient_id, sent_at) VALUES (?, ?)",
-                vec![s(recipient_id), i(at.timestamp())],
+                &[s(recipient_id), i(at.timestamp())],
             )?;
         }
         Ok(())
@@ -897,7 +896,7 @@ impl Db {
             .first::<AttemptRow>(
                 "SELECT failures, lockouts, locked_until FROM attempts
                  WHERE recipient_id = ? AND factor = ?",
-                vec![s(recipient_id), s(factor)],
+                &[s(recipient_id), s(factor)],
             )?
             .map(|r| AttemptState {
                 failures: u32_of(r.failures),
@@ -918,15 +917,14 @@ impl Db {
              VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (recipient_id, factor) DO UPDATE SET failures = excluded.failures,
                  lockouts = excluded.lockouts, locked_until = excluded.locked_until",
-            vec![
+            &[
                 s(recipient_id),
                 s(factor),
                 i(i64::from(state.failures)),
                 i(i64::from(state.lockouts)),
                 state
                     .locked_until
-                    .map(|t| i(t.timestamp()))
-                    .unwrap_or(SqlStorageValue::Null),
+                    .map_or(SqlValue::Null, |t| i(t.timestamp())),
             ],
         )
     }
@@ -938,7 +936,7 @@ impl Db {
         self.first(
             "SELECT link_id, code_hash, issued_at, used FROM sms_codes
              WHERE recipient_id = ? ORDER BY issued_at DESC, rowid DESC LIMIT 1",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )
     }
 
@@ -952,18 +950,18 @@ impl Db {
     ) -> Result<(), AppError> {
         self.run(
             "DELETE FROM sms_codes WHERE recipient_id = ?",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )?;
         self.run(
             "INSERT INTO sms_codes (link_id, recipient_id, code_hash, issued_at) VALUES (?, ?, ?, ?)",
-            vec![s(link_id), s(recipient_id), s(code_hash), i(now)],
+            &[s(link_id), s(recipient_id), s(code_hash), i(now)],
         )
     }
 
     pub fn use_sms_code(&self, recipient_id: &str) -> Result<(), AppError> {
         self.run(
             "UPDATE sms_codes SET used = 1 WHERE recipient_id = ?",
-            vec![s(recipient_id)],
+            &[s(recipient_id)],
         )
     }
 
@@ -971,7 +969,7 @@ impl Db {
         Ok(self
             .rows::<At>(
                 "SELECT sent_at FROM sms_sends WHERE recipient_id = ? ORDER BY sent_at",
-                vec![s(recipient_id)],
+                &[s(recipient_id)],
             )?
             .into_iter()
             .map(|r| from_unix_seconds(r.sent_at))
@@ -983,7 +981,7 @@ impl Db {
         self.run(
             "DELETE FROM sms_sends WHERE rowid = (SELECT rowid FROM sms_sends
                WHERE recipient_id = ? AND sent_at = ? LIMIT 1)",
-            vec![s(recipient_id), i(at)],
+            &[s(recipient_id), i(at)],
         )
     }
 
@@ -991,11 +989,11 @@ impl Db {
         // Only the last day matters to any limit; older rows are dropped as we go.
         self.run(
             "DELETE FROM sms_sends WHERE recipient_id = ? AND sent_at < ?",
-            vec![s(recipient_id), i(now - 86_400)],
+            &[s(recipient_id), i(now - 86_400)],
         )?;
         self.run(
             "INSERT INTO sms_sends (recipient_id, sent_at) VALUES (?, ?)",
-            vec![s(recipient_id), i(now)],
+            &[s(recipient_id), i(now)],
         )
     }
 
@@ -1012,7 +1010,7 @@ impl Db {
         self.run(
             "INSERT INTO sessions (key, recipient_id, patient_id, access_epoch, created_at, last_seen)
              VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
+            &[
                 s(key),
                 s(recipient_id),
                 s(patient_id),
@@ -1027,19 +1025,19 @@ impl Db {
         self.first(
             "SELECT recipient_id, patient_id, access_epoch, created_at, last_seen
              FROM sessions WHERE key = ?",
-            vec![s(key)],
+            &[s(key)],
         )
     }
 
     pub fn touch_session(&self, key: &str, now: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE sessions SET last_seen = ? WHERE key = ?",
-            vec![i(now), s(key)],
+            &[i(now), s(key)],
         )
     }
 
     pub fn delete_session(&self, key: &str) -> Result<(), AppError> {
-        self.run("DELETE FROM sessions WHERE key = ?", vec![s(key)])
+        self.run("DELETE FROM sessions WHERE key = ?", &[s(key)])
     }
 
     // ------------------------------------------------------------ mail
@@ -1049,7 +1047,7 @@ impl Db {
             "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject, body,
                  status, next_attempt_at, created_at, share_id, recipient_label, attachments)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
-            vec![
+            &[
                 s(mail.id),
                 s(mail.patient_id),
                 s(mail.to),
@@ -1059,9 +1057,9 @@ impl Db {
                 s(mail.body),
                 i(now),
                 i(now),
-                mail.share_id.map(s).unwrap_or(SqlStorageValue::Null),
+                opt(mail.share_id),
                 s(mail.recipient_label),
-                mail.attachments.map(s).unwrap_or(SqlStorageValue::Null),
+                opt(mail.attachments),
             ],
         )
     }
@@ -1072,7 +1070,7 @@ impl Db {
                     attempts, created_at, attachments, recipient_label
              FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
              ORDER BY created_at LIMIT 50",
-            vec![i(now)],
+            &[i(now)],
         )
     }
 
@@ -1084,7 +1082,7 @@ impl Db {
         Ok(self
             .first::<Due>(
                 "SELECT min(next_attempt_at) AS due FROM mail_jobs WHERE status = 'pending'",
-                vec![],
+                &[],
             )?
             .and_then(|d| d.due))
     }
@@ -1097,14 +1095,14 @@ impl Db {
         } else {
             "UPDATE mail_jobs SET status = ?, last_error = NULL, body = NULL WHERE id = ?"
         };
-        self.run(q, vec![s(status), s(id)])
+        self.run(q, &[s(status), s(id)])
     }
 
     pub fn mail_failed(&self, id: &str, error: &str, next_attempt_at: i64) -> Result<(), AppError> {
         self.run(
             "UPDATE mail_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
              WHERE id = ?",
-            vec![s(error), i(next_attempt_at), s(id)],
+            &[s(error), i(next_attempt_at), s(id)],
         )
     }
 
@@ -1114,7 +1112,7 @@ impl Db {
             "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
                     attempts, created_at, attachments, recipient_label
              FROM mail_jobs ORDER BY created_at DESC, rowid DESC LIMIT 100",
-            vec![],
+            &[],
         )
     }
 
@@ -1131,7 +1129,7 @@ impl Db {
     ) -> Result<(), AppError> {
         self.run(
             "INSERT INTO audit (at, patient_id, actor, event, detail) VALUES (?, ?, ?, ?, ?)",
-            vec![i(now), s(patient_id), s(actor), s(event), s(detail)],
+            &[i(now), s(patient_id), s(actor), s(event), s(detail)],
         )
     }
 
@@ -1144,7 +1142,7 @@ impl Db {
     pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditRow>, AppError> {
         self.rows(
             "SELECT at, actor, event, detail FROM audit WHERE patient_id = ? ORDER BY id",
-            vec![s(patient_id)],
+            &[s(patient_id)],
         )
     }
 }

@@ -3,7 +3,9 @@
 //! one at a time per practice, so every read-decide-write is atomic.
 
 pub mod db;
+mod durable_sql;
 mod schema;
+pub mod sql;
 
 use sealpost_shared::time::{from_unix_millis, Now};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};

@@ -1,8 +1,7 @@
 //! The practice database schema, as ordered migrations. A migration is never edited once
 //! released; changes are new entries. `meta.schema_version` records how many have run.
 
-use worker::SqlStorage;
-
+use super::sql::{Sql, SqlValue};
 use crate::http::AppError;
 
 const MIGRATIONS: &[&str] = &[
@@ -186,40 +185,34 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
-#[derive(serde::Deserialize)]
-struct Count {
-    n: i64,
-}
-
-#[derive(serde::Deserialize)]
-struct Value {
-    value: String,
-}
-
 /// Runs the migrations that have not run yet. Idempotent and cheap when up to date.
-pub fn migrate(sql: &SqlStorage) -> Result<(), AppError> {
-    let has_meta =
-        sql.exec(
+pub fn migrate(sql: &dyn Sql) -> Result<(), AppError> {
+    let has_meta = sql
+        .query(
             "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-            None,
+            &[],
         )?
-        .one::<Count>()?
-        .n > 0;
+        .first()
+        .and_then(|row| row.get("n"))
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0)
+        > 0;
     let done: usize = if has_meta {
-        sql.exec("SELECT value FROM meta WHERE key = 'schema_version'", None)?
-            .to_array::<Value>()?
+        sql.query("SELECT value FROM meta WHERE key = 'schema_version'", &[])?
             .first()
-            .and_then(|v| v.value.parse().ok())
+            .and_then(|row| row.get("value"))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|v| v.parse().ok())
             .unwrap_or(0)
     } else {
         0
     };
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(done) {
-        sql.exec(migration, None)?;
-        sql.exec(
+        sql.execute_batch(migration)?;
+        sql.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            vec![(index + 1).to_string().into()],
+            &[SqlValue::Text((index + 1).to_string())],
         )?;
     }
     Ok(())
