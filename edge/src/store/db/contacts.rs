@@ -1,0 +1,91 @@
+//! Contacts: a patient's relationships and the practice's own contacts.
+
+use serde::{Deserialize, Serialize};
+
+use super::{i, opt, s, Db};
+use crate::http::AppError;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ContactRow {
+    pub id: String,
+    pub scope: String,
+    pub patient_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub mobile: Option<String>,
+    pub relation: Option<String>,
+    pub emergency: i64,
+}
+
+const CONTACT_COLUMNS: &str = "id, scope, patient_id, name, email, mobile, relation, emergency";
+
+impl Db {
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsert_contact(
+        &self,
+        scope: &str,
+        patient_id: &str,
+        id: &str,
+        name: &str,
+        email: Option<&str>,
+        mobile: Option<&str>,
+        relation: Option<&str>,
+        emergency: bool,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let opt = |v: Option<&str>| opt(v);
+        self.run(
+            "INSERT INTO contacts (id, scope, patient_id, name, email, mobile, relation, emergency,
+                 created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (scope, patient_id, id) DO UPDATE SET name = excluded.name,
+                 email = excluded.email, mobile = excluded.mobile, relation = excluded.relation,
+                 emergency = excluded.emergency, updated_at = excluded.updated_at",
+            &[
+                s(id),
+                s(scope),
+                s(patient_id),
+                s(name),
+                opt(email),
+                opt(mobile),
+                opt(relation),
+                i(i64::from(emergency)),
+                i(now),
+                i(now),
+            ],
+        )
+    }
+
+    /// The contacts of one scope: a patient's relationships, or (with `patient_id` = "")
+    /// the practice's contacts.
+    pub fn contacts(&self, scope: &str, patient_id: &str) -> Result<Vec<ContactRow>, AppError> {
+        self.rows(
+            &format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ? ORDER BY name"
+            ),
+            &[s(scope), s(patient_id)],
+        )
+    }
+
+    /// Removes a contact from the directory (its recipient entries are revoked by the caller).
+    pub fn delete_contact(&self, scope: &str, patient_id: &str, id: &str) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM contacts WHERE scope = ? AND patient_id = ? AND id = ?",
+            &[s(scope), s(patient_id), s(id)],
+        )
+    }
+
+    pub fn contact(
+        &self,
+        scope: &str,
+        patient_id: &str,
+        id: &str,
+    ) -> Result<Option<ContactRow>, AppError> {
+        self.first(
+            &format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ? AND id = ?"
+            ),
+            &[s(scope), s(patient_id), s(id)],
+        )
+    }
+}

@@ -1,0 +1,197 @@
+//! Documents: what is stored for a patient, and what each recipient was granted.
+
+use sealpost_shared::chrono::NaiveDate;
+use sealpost_shared::ids::DocumentId;
+use sealpost_shared::wire::DocumentKind;
+use serde::Deserialize;
+
+use super::{i, opt, s, Db};
+use crate::http::AppError;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DocumentRow {
+    pub id: String,
+    pub patient_id: String,
+    pub kind: String,
+    pub title: String,
+    pub date: String,
+    pub size: i64,
+    pub content_type: String,
+    pub storage_key: String,
+    /// A structured note's section ids (JSON), if it is one.
+    pub sections: Option<String>,
+    /// The sections a grant limits the recipient to (JSON); `None` = the whole document.
+    pub granted_sections: Option<String>,
+}
+
+impl DocumentRow {
+    /// The typed id, kind and date, as the wire types need them. Stored values were checked
+    /// on the way in, so a failure here means a damaged row: an internal error.
+    pub fn typed(&self) -> Result<(DocumentId, DocumentKind, NaiveDate), AppError> {
+        let id = DocumentId::try_from(self.id.clone())
+            .map_err(|_| AppError::internal("stored document id invalid"))?;
+        let kind = serde_json::from_value(serde_json::Value::String(self.kind.clone()))
+            .map_err(|_| AppError::internal("stored document kind invalid"))?;
+        let date = self
+            .date
+            .parse()
+            .map_err(|_| AppError::internal("stored document date invalid"))?;
+        Ok((id, kind, date))
+    }
+
+    pub fn size_bytes(&self) -> u64 {
+        u64::try_from(self.size).unwrap_or(0)
+    }
+}
+
+impl Db {
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsert_document(
+        &self,
+        id: &str,
+        patient_id: &str,
+        kind: &str,
+        title: &str,
+        date: &str,
+        size: i64,
+        content_type: &str,
+        storage_key: &str,
+        sections: Option<&str>,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO documents (id, patient_id, kind, title, date, size, content_type,
+                 storage_key, sections, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                 date = excluded.date, size = excluded.size,
+                 content_type = excluded.content_type, storage_key = excluded.storage_key,
+                 sections = excluded.sections, deleted = 0
+             -- Belt and braces for `claim_document_id`: an id never moves to another patient.
+             WHERE documents.patient_id = excluded.patient_id",
+            &[
+                s(id),
+                s(patient_id),
+                s(kind),
+                s(title),
+                s(date),
+                i(size),
+                s(content_type),
+                s(storage_key),
+                opt(sections),
+                i(now),
+            ],
+        )
+    }
+
+    /// The patient an id belongs to, whether its document is live or deleted.
+    pub fn document_owner(&self, id: &str) -> Result<Option<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Owner {
+            patient_id: String,
+        }
+        Ok(self
+            .first::<Owner>("SELECT patient_id FROM documents WHERE id = ?", &[s(id)])?
+            .map(|o| o.patient_id))
+    }
+
+    pub fn document(&self, id: &str) -> Result<Option<DocumentRow>, AppError> {
+        self.first(
+            "SELECT id, patient_id, kind, title, date, size, content_type, storage_key, sections,
+                    NULL AS granted_sections
+             FROM documents WHERE id = ? AND deleted = 0",
+            &[s(id)],
+        )
+    }
+
+    /// A patient's live documents with when staff last previewed each: recently previewed
+    /// first, then by date.
+    pub fn staff_documents(
+        &self,
+        patient_id: &str,
+    ) -> Result<Vec<(DocumentRow, Option<i64>)>, AppError> {
+        #[derive(Deserialize)]
+        struct Viewed {
+            id: String,
+            last_viewed_at: Option<i64>,
+        }
+        let docs: Vec<DocumentRow> = self.rows(
+            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
+                    d.storage_key, d.sections, NULL AS granted_sections
+             FROM documents d WHERE d.patient_id = ? AND d.deleted = 0
+             ORDER BY (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
+                         AND a.event = 'staff_viewed' AND a.detail = d.id) IS NULL,
+                      (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
+                         AND a.event = 'staff_viewed' AND a.detail = d.id) DESC,
+                      d.date DESC",
+            &[s(patient_id)],
+        )?;
+        let viewed: Vec<Viewed> = self.rows(
+            "SELECT detail AS id, max(at) AS last_viewed_at FROM audit
+             WHERE patient_id = ? AND event = 'staff_viewed' GROUP BY detail",
+            &[s(patient_id)],
+        )?;
+        Ok(docs
+            .into_iter()
+            .map(|d| {
+                let at = viewed
+                    .iter()
+                    .find(|v| v.id == d.id)
+                    .and_then(|v| v.last_viewed_at);
+                (d, at)
+            })
+            .collect())
+    }
+
+    /// The documents a recipient may see: granted, not deleted; newest first.
+    pub fn documents_for(&self, recipient_id: &str) -> Result<Vec<DocumentRow>, AppError> {
+        self.rows(
+            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
+                    d.storage_key, d.sections, g.sections AS granted_sections
+             FROM grants g JOIN documents d ON d.id = g.document_id
+             WHERE g.recipient_id = ? AND d.deleted = 0
+             ORDER BY d.date DESC, d.created_at DESC",
+            &[s(recipient_id)],
+        )
+    }
+
+    /// One granted, live document of a recipient.
+    pub fn granted_document(
+        &self,
+        recipient_id: &str,
+        document_id: &str,
+    ) -> Result<Option<DocumentRow>, AppError> {
+        self.first(
+            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
+                    d.storage_key, d.sections, g.sections AS granted_sections
+             FROM grants g JOIN documents d ON d.id = g.document_id
+             WHERE g.recipient_id = ? AND g.document_id = ? AND d.deleted = 0",
+            &[s(recipient_id), s(document_id)],
+        )
+    }
+
+    /// Deletes a document: it disappears from every share at once.
+    pub fn delete_document(&self, document_id: &str) -> Result<(), AppError> {
+        self.run(
+            "UPDATE documents SET deleted = 1 WHERE id = ?",
+            &[s(document_id)],
+        )?;
+        self.withdraw_document(document_id)
+    }
+
+    /// Where every document of a patient is stored, deleted or not (for erasure).
+    pub fn storage_keys_of(&self, patient_id: &str) -> Result<Vec<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Key {
+            storage_key: String,
+        }
+        Ok(self
+            .rows::<Key>(
+                "SELECT storage_key FROM documents WHERE patient_id = ?",
+                &[s(patient_id)],
+            )?
+            .into_iter()
+            .map(|k| k.storage_key)
+            .collect())
+    }
+}

@@ -1,0 +1,93 @@
+//! Typed queries over the practice database, one module per resource, each an `impl Db`
+//! block. Times are stored as Unix seconds.
+//!
+//! Every method is synchronous: inside a Durable Object, a run of SQL calls with no `await`
+//! between them is atomic, which is what makes read-decide-write sequences safe here (see
+//! [`super::sql`]).
+
+mod attempts;
+mod audit;
+mod contacts;
+mod documents;
+mod links;
+mod mail;
+mod patients;
+mod recipients;
+mod sessions;
+mod settings;
+mod shares;
+
+// Every row type keeps its path `crate::store::db::*`, whether code outside `db` names it
+// today or only receives it from a method.
+#[allow(unused_imports)]
+pub use self::{
+    attempts::SmsCodeRow,
+    audit::AuditRow,
+    contacts::ContactRow,
+    documents::DocumentRow,
+    links::{LinkRow, PatientLinkRow},
+    mail::{Attachment, MailJobRow, NewMail},
+    patients::PatientRow,
+    recipients::RecipientRow,
+    sessions::SessionRow,
+    shares::{DeliveryRow, ShareHistoryRow, ShareRow},
+};
+
+use serde::{de::DeserializeOwned, Deserialize};
+
+use super::sql::{Row, Sql, SqlValue};
+use crate::http::AppError;
+
+pub struct Db {
+    sql: Box<dyn Sql>,
+}
+
+#[derive(Deserialize)]
+struct At {
+    sent_at: i64,
+}
+
+fn s(v: &str) -> SqlValue {
+    SqlValue::Text(v.to_owned())
+}
+
+fn i(v: i64) -> SqlValue {
+    SqlValue::Integer(v)
+}
+
+fn opt(v: Option<&str>) -> SqlValue {
+    v.map_or(SqlValue::Null, s)
+}
+
+fn u32_of(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+impl Db {
+    pub fn new(sql: impl Sql + 'static) -> Self {
+        Self { sql: Box::new(sql) }
+    }
+
+    fn rows<T: DeserializeOwned>(&self, q: &str, args: &[SqlValue]) -> Result<Vec<T>, AppError> {
+        self.sql
+            .query(q, args)?
+            .into_iter()
+            .map(|row: Row| {
+                serde_json::from_value(serde_json::Value::Object(row))
+                    .map_err(|err| AppError::internal(format!("row shape: {err}")))
+            })
+            .collect()
+    }
+
+    fn first<T: DeserializeOwned>(
+        &self,
+        q: &str,
+        args: &[SqlValue],
+    ) -> Result<Option<T>, AppError> {
+        Ok(self.rows(q, args)?.into_iter().next())
+    }
+
+    fn run(&self, q: &str, args: &[SqlValue]) -> Result<(), AppError> {
+        self.sql.execute(q, args)
+    }
+}

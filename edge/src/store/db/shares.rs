@@ -1,0 +1,123 @@
+//! Shares: who shared what, when and how; the grants they made; their history.
+
+use serde::{Deserialize, Serialize};
+
+use super::{i, opt, s, Db};
+use crate::http::AppError;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ShareRow {
+    pub id: String,
+    pub staff: String,
+    pub method: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DeliveryRow {
+    pub recipient_label: Option<String>,
+    pub to_email: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// One share with what it carried and how each email fared.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareHistoryRow {
+    #[serde(flatten)]
+    pub share: ShareRow,
+    pub documents: Vec<String>,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+impl Db {
+    pub fn insert_share(
+        &self,
+        id: &str,
+        patient_id: &str,
+        staff: &str,
+        method: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO shares (id, patient_id, staff, method, created_at) VALUES (?, ?, ?, ?, ?)",
+            &[s(id), s(patient_id), s(staff), s(method), i(now)],
+        )
+    }
+
+    /// Grants a document to a recipient; `sections` (JSON) limits a consultation note to the
+    /// sections named, `None` grants the whole document.
+    pub fn grant(
+        &self,
+        recipient_id: &str,
+        document_id: &str,
+        share_id: &str,
+        sections: Option<&str>,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.run(
+            "INSERT INTO grants (recipient_id, document_id, share_id, granted_at, sections)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (recipient_id, document_id) DO UPDATE SET share_id = excluded.share_id,
+                 granted_at = excluded.granted_at, sections = excluded.sections",
+            &[
+                s(recipient_id),
+                s(document_id),
+                s(share_id),
+                i(now),
+                opt(sections),
+            ],
+        )
+    }
+
+    /// Withdraws a document from every share (sharing it again grants it anew).
+    pub fn withdraw_document(&self, document_id: &str) -> Result<(), AppError> {
+        self.run(
+            "DELETE FROM grants WHERE document_id = ?",
+            &[s(document_id)],
+        )
+    }
+
+    pub fn add_share_document(&self, share_id: &str, document_id: &str) -> Result<(), AppError> {
+        self.run(
+            "INSERT OR IGNORE INTO share_documents (share_id, document_id) VALUES (?, ?)",
+            &[s(share_id), s(document_id)],
+        )
+    }
+
+    /// The patient's shares, newest first, each with its documents and email deliveries.
+    pub fn share_history(&self, patient_id: &str) -> Result<Vec<ShareHistoryRow>, AppError> {
+        let shares: Vec<ShareRow> = self.rows(
+            "SELECT id, staff, method, created_at FROM shares WHERE patient_id = ?
+             ORDER BY created_at DESC, rowid DESC",
+            &[s(patient_id)],
+        )?;
+        let mut out = Vec::with_capacity(shares.len());
+        for share in shares {
+            #[derive(Deserialize)]
+            struct Doc {
+                document_id: String,
+            }
+            let documents = self
+                .rows::<Doc>(
+                    "SELECT document_id FROM share_documents WHERE share_id = ? ORDER BY document_id",
+                    &[s(&share.id)],
+                )?
+                .into_iter()
+                .map(|d| d.document_id)
+                .collect();
+            let deliveries = self.rows(
+                "SELECT recipient_label, to_email, status, attempts, last_error FROM mail_jobs
+                 WHERE share_id = ? ORDER BY rowid",
+                &[s(&share.id)],
+            )?;
+            out.push(ShareHistoryRow {
+                share,
+                documents,
+                deliveries,
+            });
+        }
+        Ok(out)
+    }
+}
