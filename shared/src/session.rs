@@ -7,14 +7,17 @@
 //! - A session is bound to one recipient and patient and to the patient's `access_epoch`, which
 //!   unsharing increments: every session of the patient then reads [`SessionCheck::Revoked`].
 //! - It ends after [`SESSION_IDLE`] without requests or [`SESSION_ABSOLUTE`] after creation,
-//!   whichever comes first. Each verification creates a new session (never reuse one).
+//!   whichever comes first. Each verification creates a new session (never reuse one). The
+//!   cookie is set once, when the session is created, with `Max-Age` = [`SESSION_ABSOLUTE`];
+//!   the idle limit is enforced by [`check_session`] against the stored `last_seen`, not by the
+//!   browser.
 //!
 //! ```text
 //!   no record ─────────────────────────────► Missing
 //!   record.access_epoch ≠ current ─────────► Revoked
 //!   now - created_at ≥ 12 h ───────────────► Expired
 //!   now - last_seen ≥ 30 min ──────────────► IdleExpired
-//!   otherwise ─────────────────────────────► Valid   (adapter stores touch(record, now))
+//!   otherwise ─────────────────────────────► Valid   (adapter stores last_seen = now)
 //! ```
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -71,7 +74,8 @@ pub fn session_key(secret: &SessionSecret) -> String {
     crate::hex::encode(&Sha256::digest(secret.expose().as_bytes()))
 }
 
-/// The `Set-Cookie` value for a new session.
+/// The `Set-Cookie` value for a new session, living `max_age_seconds` in the browser (the
+/// session's absolute limit, [`SESSION_ABSOLUTE`], in seconds).
 pub fn session_cookie(secret: &SessionSecret, max_age_seconds: u64) -> String {
     format!(
         "{SESSION_COOKIE_NAME}={}; {SESSION_COOKIE_ATTRIBUTES}; Max-Age={max_age_seconds}",
@@ -163,25 +167,6 @@ pub fn check_session(record: Option<&SessionRecord>, current_epoch: u64, now: No
         return SessionCheck::IdleExpired;
     }
     SessionCheck::Valid
-}
-
-/// The record after a valid request at `now` (`last_seen` never moves backwards).
-pub fn touch(record: &SessionRecord, now: Now) -> SessionRecord {
-    SessionRecord {
-        last_seen: record.last_seen.max(now),
-        ..record.clone()
-    }
-}
-
-/// When the session will end if no further request comes: the earlier of the idle and the
-/// absolute limit. Use it for the cookie's `Max-Age`.
-pub fn expires_at(record: &SessionRecord) -> Now {
-    (record.last_seen + SESSION_IDLE).min(record.created_at + SESSION_ABSOLUTE)
-}
-
-/// Seconds from `now` until [`expires_at`], zero if already past; for `Max-Age`.
-pub fn max_age_seconds(record: &SessionRecord, now: Now) -> u64 {
-    u64::try_from(expires_at(record).signed_duration_since(now).num_seconds()).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -304,7 +289,7 @@ mod tests {
         while now < t0() + SESSION_ABSOLUTE - Duration::minutes(10) {
             now += Duration::minutes(10);
             assert_eq!(check_session(Some(&busy), 3, now), SessionCheck::Valid);
-            busy = touch(&busy, now);
+            busy.last_seen = now;
         }
         assert_eq!(
             check_session(Some(&busy), 3, t0() + SESSION_ABSOLUTE),
@@ -322,19 +307,6 @@ mod tests {
             check_session(Some(&r), 4, t0() + Duration::days(1)),
             SessionCheck::Revoked
         );
-    }
-
-    #[test]
-    fn max_age_follows_the_earlier_limit() {
-        let r = record();
-        assert_eq!(max_age_seconds(&r, t0()), 1800);
-        let late = SessionRecord {
-            last_seen: t0() + Duration::hours(12) - Duration::minutes(5),
-            ..r.clone()
-        };
-        assert_eq!(max_age_seconds(&late, late.last_seen), 300);
-        assert_eq!(max_age_seconds(&r, t0() + Duration::days(1)), 0);
-        assert_eq!(touch(&late, t0()).last_seen, late.last_seen);
     }
 
     proptest! {
