@@ -6,6 +6,8 @@ pub mod db;
 mod durable_sql;
 mod schema;
 pub mod sql;
+#[cfg(test)]
+mod sqlite;
 
 use sealpost_shared::time::{from_unix_millis, Now};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};

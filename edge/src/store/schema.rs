@@ -183,6 +183,25 @@ const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     );
     ",
+    // 7: an index for every lookup on a table that grows with use, so no query's cost grows
+    // with the practice's history (found by store/db/query_plans.rs, which fails on a full
+    // scan). Lookups by recipient and by patient (unshare, erasure, the links list); the
+    // sharing history by patient and by share; the mail queue (pending jobs only, by when
+    // due) and the outbox by age; grants by document (withdrawing, deleting a document).
+    "
+    CREATE INDEX recipients_by_patient ON recipients(patient_id);
+    CREATE INDEX sessions_by_recipient ON sessions(recipient_id);
+    CREATE INDEX sessions_by_patient ON sessions(patient_id);
+    CREATE INDEX grants_by_document ON grants(document_id);
+    CREATE INDEX shares_by_patient ON shares(patient_id, created_at);
+    CREATE INDEX mail_jobs_by_share ON mail_jobs(share_id);
+    CREATE INDEX mail_jobs_by_patient ON mail_jobs(patient_id);
+    CREATE INDEX mail_jobs_pending ON mail_jobs(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX mail_jobs_by_created ON mail_jobs(created_at);
+    CREATE INDEX renewals_by_recipient ON renewals(recipient_id, sent_at);
+    CREATE INDEX sms_codes_by_recipient ON sms_codes(recipient_id, issued_at);
+    CREATE INDEX sms_sends_by_recipient ON sms_sends(recipient_id, sent_at);
+    ",
 ];
 
 /// Runs the migrations that have not run yet. Idempotent and cheap when up to date.

@@ -12,6 +12,8 @@ mod documents;
 mod links;
 mod mail;
 mod patients;
+#[cfg(test)]
+mod query_plans;
 mod recipients;
 mod sessions;
 mod settings;

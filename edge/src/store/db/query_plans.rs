@@ -1,0 +1,403 @@
+//! Every statement [`Db`] runs is planned with an index on the tables that grow with use.
+//!
+//! The test calls every public `Db` method on seeded data through the recording SQLite
+//! ([`SqliteSql`]), then asks SQLite for each distinct statement's plan (`EXPLAIN QUERY PLAN`,
+//! with the arguments it ran with). A plan line `SCAN <table>` without `USING INDEX` /
+//! `USING COVERING INDEX` is a full table scan: the statement's cost grows with the table, so
+//! the test fails and names the statement. A `SEARCH` is a lookup; a `SCAN … USING INDEX`
+//! walks an index in order (an `ORDER BY … LIMIT` that stops early).
+//!
+//! A second check keeps the first honest: it reads the `impl Db` blocks of every file in
+//! `store/db/` and fails if a public method is not called here, so a new query cannot skip
+//! the plan check.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::{BTreeSet, HashMap};
+
+use sealpost_shared::lockout::AttemptState;
+use sealpost_shared::time::from_unix_seconds;
+
+use super::{Db, NewMail};
+use crate::store::sqlite::SqliteSql;
+
+/// The tables that grow with use: a full scan of any of them fails the test.
+const GROWING: &[&str] = &[
+    "audit",
+    "shares",
+    "share_documents",
+    "grants",
+    "links",
+    "mail_jobs",
+    "renewals",
+    "sms_sends",
+    "sms_codes",
+    "sessions",
+    "recipients",
+    "documents",
+    "attempts",
+    "contacts",
+    "patients",
+];
+
+/// Full scans accepted on purpose: (table, a fragment that identifies the statement, why).
+const ALLOWED_SCANS: &[(&str, &str, &str)] = &[(
+    "patients",
+    "name LIKE ? ESCAPE '!' OR id LIKE ?",
+    // The console's search matches a fragment anywhere in the name or id ("contains", as the
+    // clinic asked), so the pattern starts with '%' and no B-tree index can seek it; only a
+    // trigram full-text index could, at the cost of a second copy of every name kept in step.
+    // One practice's patients are thousands of short rows, scanned in well under a
+    // millisecond, by staff typing a search, never on a patient's or a mail path.
+    "substring search by name or id",
+)];
+
+/// Words that can follow a table name in our SQL without being its alias.
+const NOT_ALIASES: &[&str] = &[
+    "where", "join", "on", "set", "order", "group", "limit", "left", "inner", "cross", "values",
+    "select", "default", "using", "and", "or", "union", "as", "having", "do", "natural", "indexed",
+    "not", "from",
+];
+
+/// The table each alias in `statement` stands for (`documents d`, `links AS l`).
+fn aliases(statement: &str) -> HashMap<String, String> {
+    let mut tokens = Vec::new();
+    let mut word = String::new();
+    for c in statement.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                tokens.push(std::mem::take(&mut word));
+            }
+            if !c.is_whitespace() {
+                tokens.push(c.to_string());
+            }
+        }
+    }
+    if !word.is_empty() {
+        tokens.push(word);
+    }
+    let is_name = |t: &str| {
+        t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && !NOT_ALIASES.contains(&t.to_ascii_lowercase().as_str())
+    };
+    let mut out = HashMap::new();
+    for window in tokens.windows(3) {
+        let (table, next, after) = (&window[0], &window[1], &window[2]);
+        if !GROWING.contains(&table.as_str()) {
+            continue;
+        }
+        if next.eq_ignore_ascii_case("as") && is_name(after) {
+            out.insert(after.clone(), table.clone());
+        } else if is_name(next) {
+            out.insert(next.clone(), table.clone());
+        }
+    }
+    out
+}
+
+/// The growing table a plan line scans in full, if it does.
+fn full_scan(statement: &str, plan_line: &str) -> Option<String> {
+    let rest = plan_line.trim().strip_prefix("SCAN ")?;
+    if rest.contains(" USING INDEX ") || rest.contains(" USING COVERING INDEX ") {
+        return None;
+    }
+    let name = rest.split_whitespace().next()?;
+    let table = aliases(statement)
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| name.to_owned());
+    GROWING.contains(&table.as_str()).then_some(table)
+}
+
+/// Calls a `Db` method, unwraps its result and notes that it was called.
+macro_rules! call {
+    ($seen:ident, $db:ident . $method:ident ( $($arg:expr),* $(,)? )) => {{
+        $seen.insert(stringify!($method).to_owned());
+        $db.$method($($arg),*).unwrap()
+    }};
+}
+
+fn mail<'a>(id: &'a str, share_id: Option<&'a str>, patient_id: &'a str) -> NewMail<'a> {
+    NewMail {
+        id,
+        share_id,
+        recipient_label: "patient",
+        attachments: None,
+        patient_id,
+        to: "ann@example.org",
+        from_email: "clinic@example.org",
+        from_name: "Clinic",
+        subject: "Documents",
+        body: "body",
+    }
+}
+
+/// Calls every public method of `Db` at least once, on data seeded as the routes would.
+fn exercise_every_method(db: &Db) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let s = &mut seen;
+
+    // Patients, recipients, contacts.
+    call!(
+        s,
+        db.upsert_patient(
+            "p1",
+            "Ann Lee",
+            "1980-01-01",
+            Some("a@example.org"),
+            None,
+            "r1",
+            10
+        )
+    );
+    call!(
+        s,
+        db.upsert_patient(
+            "p2",
+            "Bob Hill",
+            "1981-01-01",
+            None,
+            Some("+447700900001"),
+            "r2",
+            10
+        )
+    );
+    let _ = call!(s, db.find_patients("lee"));
+    let _ = call!(s, db.patient("p1"));
+    let _ = call!(s, db.patient_recipient("p1"));
+    let _ = call!(s, db.recipient("r1"));
+    call!(
+        s,
+        db.upsert_contact(
+            "relationship",
+            "p1",
+            "mum",
+            "Mum",
+            Some("m@example.org"),
+            None,
+            Some("mother"),
+            true,
+            11
+        )
+    );
+    call!(
+        s,
+        db.upsert_contact(
+            "practice",
+            "",
+            "gp",
+            "Dr Grey",
+            Some("gp@example.org"),
+            None,
+            None,
+            false,
+            11
+        )
+    );
+    let _ = call!(s, db.contacts("practice", ""));
+    let _ = call!(s, db.contact("relationship", "p1", "mum"));
+    let _ = call!(
+        s,
+        db.contact_recipient("p1", "relationship", "mum", "rc1", 12)
+    );
+    let _ = call!(s, db.contact_recipient("p1", "practice", "gp", "rc2", 12));
+    let _ = call!(s, db.recipients_of_contact("practice", "", "gp"));
+
+    // Documents, shares, grants, links, mail.
+    for (id, patient) in [("d1", "p1"), ("d2", "p1"), ("d3", "p2")] {
+        call!(
+            s,
+            db.upsert_document(
+                id,
+                patient,
+                "letter",
+                "Letter",
+                "2024-01-01",
+                10,
+                "application/pdf",
+                "key",
+                None,
+                13
+            )
+        );
+    }
+    let _ = call!(s, db.document_owner("d1"));
+    let _ = call!(s, db.document("d1"));
+    call!(s, db.insert_share("s1", "p1", "staff:a", "link", 14));
+    call!(s, db.add_share_document("s1", "d1"));
+    call!(s, db.grant("r1", "d1", "s1", None, 14));
+    call!(s, db.grant("rc1", "d2", "s1", Some("[\"plan\"]"), 14));
+    call!(s, db.insert_link("l1", "r1", Some("s1"), 14, 1_000));
+    call!(s, db.insert_link("l2", "rc1", Some("s1"), 14, 1_000));
+    call!(s, db.insert_mail(&mail("m1", Some("s1"), "p1"), 14));
+    call!(s, db.insert_mail(&mail("m2", None, "p2"), 15));
+    call!(s, db.audit(16, "p1", "staff:a", "staff_viewed", "d1"));
+    let _ = call!(s, db.staff_documents("p1"));
+    let _ = call!(s, db.documents_for("r1"));
+    let _ = call!(s, db.granted_document("rc1", "d2"));
+    let _ = call!(s, db.share_history("p1"));
+    let _ = call!(s, db.link("l1"));
+    let _ = call!(s, db.links_of_patient("p1"));
+    let _ = call!(s, db.due_mail(20));
+    let _ = call!(s, db.next_mail_due());
+    call!(s, db.mail_failed("m1", "timeout", 40));
+    call!(s, db.mail_delivered("m1", "sent", false));
+    call!(s, db.mail_delivered("m2", "outbox", true));
+    let _ = call!(s, db.outbox());
+
+    // Verification: attempts, SMS codes and sends, renewals, sessions.
+    let _ = call!(s, db.attempts("r1", "birthday"));
+    call!(
+        s,
+        db.set_attempts(
+            "r1",
+            "birthday",
+            &AttemptState {
+                failures: 1,
+                ..AttemptState::default()
+            }
+        )
+    );
+    call!(s, db.set_sms_code("l1", "r1", "hash", 20));
+    let _ = call!(s, db.sms_code("r1"));
+    call!(s, db.use_sms_code("r1"));
+    call!(s, db.add_sms_send("r1", 20));
+    let _ = call!(s, db.sms_sends("r1"));
+    call!(s, db.remove_sms_send("r1", 20));
+    call!(s, db.set_renewals("r1", &[from_unix_seconds(20)]));
+    let _ = call!(s, db.renewals("r1"));
+    call!(s, db.insert_session("k1", "r1", "p1", 0, 20));
+    let _ = call!(s, db.session("k1"));
+    call!(s, db.touch_session("k1", 21));
+    call!(s, db.delete_session("k1"));
+    call!(s, db.insert_session("k2", "rc1", "p1", 0, 20));
+
+    // Settings and the audit.
+    call!(s, db.set_setting("practice_name", "Elm Surgery"));
+    let _ = call!(s, db.setting("practice_name"));
+    call!(
+        s,
+        db.audit(22, "", "staff:admin", "settings", "practice_name")
+    );
+    let _ = call!(s, db.practice_audit());
+    let _ = call!(s, db.audit_for("p1"));
+
+    // Taking access away, one piece at a time and then all of it.
+    call!(s, db.revoke_link("l1", 23));
+    call!(s, db.revoke_links_of("rc1", 23));
+    call!(s, db.revoke_recipient("rc1", 23));
+    call!(s, db.restore_recipient("rc1"));
+    call!(s, db.withdraw_document("d2"));
+    call!(s, db.delete_document("d1"));
+    call!(s, db.delete_contact("practice", "", "gp"));
+    call!(s, db.revoke_patient("p1", 24));
+    call!(s, db.restore_access("p1"));
+    let _ = call!(s, db.storage_keys_of("p2"));
+    call!(s, db.erase_patient("p2", 25));
+    seen
+}
+
+/// The public methods of every `impl Db` block in `store/db/`.
+fn db_methods() -> BTreeSet<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/db");
+    let mut methods = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut in_impl = false;
+        for line in text.lines() {
+            if line == "impl Db {" {
+                in_impl = true;
+            } else if line == "}" {
+                in_impl = false;
+            } else if let Some(rest) = line.strip_prefix("    pub fn ").filter(|_| in_impl) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if name != "new" {
+                    methods.insert(name);
+                }
+            }
+        }
+    }
+    methods
+}
+
+#[test]
+fn every_db_method_is_in_the_plan_check() {
+    let (db, _) = SqliteSql::migrated_db().unwrap();
+    let called = exercise_every_method(&db);
+    let defined = db_methods();
+    assert!(defined.len() > 50, "found only {defined:?}");
+    let missing: Vec<_> = defined.difference(&called).collect();
+    assert!(
+        missing.is_empty(),
+        "call these in query_plans::exercise_every_method so their SQL is plan-checked: {missing:?}"
+    );
+}
+
+#[test]
+fn no_statement_scans_a_growing_table() {
+    let (db, sql) = SqliteSql::migrated_db().unwrap();
+    exercise_every_method(&db);
+    let statements = sql.statements();
+    assert!(
+        statements.len() > 60,
+        "only {} statements ran",
+        statements.len()
+    );
+    let mut failures = Vec::new();
+    for statement in &statements {
+        let plan = sql.query_plan(&statement.sql, &statement.args).unwrap();
+        for line in &plan {
+            let Some(table) = full_scan(&statement.sql, line) else {
+                continue;
+            };
+            let allowed = ALLOWED_SCANS
+                .iter()
+                .any(|(t, fragment, _)| *t == table && statement.sql.contains(fragment));
+            if !allowed {
+                failures.push(format!(
+                    "full scan of {table} ({line}) in:\n{}\nplan: {plan:?}",
+                    statement.sql
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn full_scans_are_recognised_through_aliases() {
+    let q = "SELECT d.id FROM documents d JOIN grants AS g ON g.document_id = d.id
+             WHERE d.patient_id = ? ORDER BY d.date";
+    assert_eq!(full_scan(q, "SCAN d").as_deref(), Some("documents"));
+    assert_eq!(full_scan(q, "SCAN g").as_deref(), Some("grants"));
+    assert_eq!(full_scan(q, "SCAN documents").as_deref(), Some("documents"));
+    assert_eq!(
+        full_scan(q, "SCAN d USING INDEX documents_by_patient"),
+        None
+    );
+    assert_eq!(
+        full_scan(q, "SCAN g USING COVERING INDEX sqlite_autoindex_grants_1"),
+        None
+    );
+    assert_eq!(
+        full_scan(
+            q,
+            "SEARCH d USING INDEX documents_by_patient (patient_id=?)"
+        ),
+        None
+    );
+    assert_eq!(full_scan(q, "USE TEMP B-TREE FOR ORDER BY"), None);
+    // A small table is not the test's business.
+    assert_eq!(full_scan("SELECT value FROM meta", "SCAN meta"), None);
+    // `links (` is a column list, not an alias.
+    assert!(aliases("INSERT INTO links (id) VALUES (?)").is_empty());
+}
