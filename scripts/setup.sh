@@ -28,6 +28,7 @@ cargo_tool() { # name version crate [extra args]
 # No --locked for wasm-bindgen-cli: its lock file names a yanked webpki-roots.
 cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
 cargo_tool worker-build "$WORKER_BUILD_VERSION" worker-build --locked
+cargo_tool cargo-deny "$CARGO_DENY_VERSION" cargo-deny --locked
 
 # 3. Debian packages: Chromium for the browser tests, brotli for size reports.
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 2: installs what is missing and runs every test: formatting, clippy (native and
-# wasm32, warnings are errors), the native unit tests, then the end-to-end journeys against
-# the Worker in workerd and the portal in headless Chromium.
+# wasm32, warnings are errors), the native unit tests, cargo deny (licences, bans, sources)
+# and the docs (warnings are errors), then the end-to-end journeys against the Worker in
+# workerd and the portal in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -21,6 +22,10 @@ step "clippy (wasm32)"
 cargo clippy --workspace --target wasm32-unknown-unknown -- -D warnings
 step "unit tests (native)"
 cargo test --workspace
+step "cargo deny (licences, bans, sources; advisories need the network)"
+cargo deny check licenses bans sources
+step "cargo doc (native, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 step "build portal, console and edge"
 bash scripts/build-portal.sh
 bash scripts/build-console.sh

@@ -4,7 +4,7 @@
 //!   which holds every piece of security-relevant state with strong consistency;
 //! - `/console/…` pages get the clinic console's shell (`/console/index.html`);
 //! - everything else is the portal's static assets (the SPA fallback serves `index.html`);
-//! - every response leaves through [`http::secure`], which sets the security headers.
+//! - every response leaves through `http::secure`, which sets the security headers.
 
 mod config;
 mod http;

@@ -21,7 +21,7 @@ pub fn format(date: NaiveDate) -> String {
     }
 }
 
-/// Reads `YYYY-MM-DD` (an optional sign and more year digits allowed, as [`format`] writes).
+/// Reads `YYYY-MM-DD` (an optional sign and more year digits allowed, as [`format()`] writes).
 /// `None` for anything else, including dates that do not exist (`2026-02-30`).
 pub fn parse(text: &str) -> Option<NaiveDate> {
     let (negative, unsigned) = match text.as_bytes().first() {
