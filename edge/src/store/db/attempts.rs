@@ -128,3 +128,88 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use sealpost_shared::lockout::AttemptState;
+    use sealpost_shared::time::from_unix_seconds;
+
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn attempts_per_recipient_and_factor() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        assert_eq!(
+            db.attempts("r1", "birthday").unwrap(),
+            AttemptState::default()
+        );
+        let locked = AttemptState {
+            failures: 0,
+            lockouts: 2,
+            locked_until: Some(from_unix_seconds(500)),
+        };
+        db.set_attempts("r1", "birthday", &locked).unwrap();
+        db.set_attempts(
+            "r1",
+            "sms_code",
+            &AttemptState {
+                failures: 1,
+                ..AttemptState::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(db.attempts("r1", "birthday").unwrap(), locked);
+        assert_eq!(db.attempts("r1", "sms_code").unwrap().failures, 1);
+        assert_eq!(
+            db.attempts("r2", "birthday").unwrap(),
+            AttemptState::default()
+        );
+        db.set_attempts("r1", "birthday", &AttemptState::default())
+            .unwrap();
+        assert_eq!(
+            db.attempts("r1", "birthday").unwrap(),
+            AttemptState::default()
+        );
+    }
+
+    #[test]
+    fn a_new_sms_code_replaces_the_recipients_earlier_ones() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        assert!(db.sms_code("r1").unwrap().is_none());
+        db.set_sms_code("l1", "r1", "hash1", 10).unwrap();
+        db.set_sms_code("l2", "r1", "hash2", 20).unwrap();
+        db.set_sms_code("l3", "r2", "hash3", 30).unwrap();
+        let code = db.sms_code("r1").unwrap().unwrap();
+        assert_eq!(
+            (
+                code.link_id.as_str(),
+                code.code_hash.as_str(),
+                code.issued_at,
+                code.used
+            ),
+            ("l2", "hash2", 20, 0)
+        );
+        db.use_sms_code("r1").unwrap();
+        assert_eq!(db.sms_code("r1").unwrap().unwrap().used, 1);
+        assert_eq!(db.sms_code("r2").unwrap().unwrap().used, 0);
+    }
+
+    #[test]
+    fn sms_sends_keep_a_day_and_one_can_be_taken_back() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        let t = from_unix_seconds;
+        db.add_sms_send("r1", 1_000).unwrap();
+        db.add_sms_send("r1", 2_000).unwrap();
+        db.add_sms_send("r1", 2_000).unwrap();
+        db.add_sms_send("r2", 1_000).unwrap();
+        assert_eq!(db.sms_sends("r1").unwrap(), [t(1_000), t(2_000), t(2_000)]);
+        // One of two identical sends is taken back, not both.
+        db.remove_sms_send("r1", 2_000).unwrap();
+        assert_eq!(db.sms_sends("r1").unwrap(), [t(1_000), t(2_000)]);
+        // A day later the sends older than a day are dropped as the next one is added.
+        db.add_sms_send("r1", 1_500 + 86_400).unwrap();
+        assert_eq!(db.sms_sends("r1").unwrap(), [t(2_000), t(1_500 + 86_400)]);
+        assert_eq!(db.sms_sends("r2").unwrap(), [t(1_000)]);
+    }
+}

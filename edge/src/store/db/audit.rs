@@ -42,3 +42,59 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use crate::http::AppError;
+    use crate::store::sql::Sql;
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn audit_for_a_patient_in_order_and_the_practice_apart() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.audit(30, "p1", "staff:a", "shared", "s1").unwrap();
+        db.audit(10, "p2", "staff:a", "shared", "s2").unwrap();
+        // Order is the order written, even when the clock says otherwise.
+        db.audit(20, "p1", "recipient", "verified", "birthday")
+            .unwrap();
+        db.audit(40, "", "staff:admin", "settings", "practice_name")
+            .unwrap();
+        let events: Vec<(i64, String)> = db
+            .audit_for("p1")
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.at, a.event))
+            .collect();
+        assert_eq!(
+            events,
+            [(30, "shared".to_owned()), (20, "verified".to_owned())]
+        );
+        let practice = db.practice_audit().unwrap();
+        assert_eq!(practice.len(), 1);
+        assert_eq!(practice[0].actor, "staff:admin");
+        assert_eq!(practice[0].detail, "practice_name");
+    }
+
+    #[test]
+    fn the_database_refuses_to_change_or_delete_audit_rows() {
+        let (db, sql) = SqliteSql::migrated_db().unwrap();
+        db.audit(1, "p1", "staff:a", "shared", "s1").unwrap();
+        for statement in [
+            "UPDATE audit SET detail = 'x'",
+            "DELETE FROM audit",
+            "DELETE FROM audit WHERE patient_id = 'p1'",
+        ] {
+            match sql.execute(statement, &[]) {
+                Err(AppError::Internal(detail)) => {
+                    assert!(
+                        detail.contains("audit is append-only"),
+                        "{statement}: {detail}"
+                    )
+                }
+                other => panic!("{statement} was not refused: {other:?}"),
+            }
+        }
+        assert_eq!(db.audit_for("p1").unwrap()[0].detail, "s1");
+    }
+}

@@ -89,3 +89,74 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn contacts_by_scope_sorted_updated_and_deleted() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_contact(
+            "practice",
+            "",
+            "gp",
+            "Dr Grey",
+            Some("gp@example.org"),
+            None,
+            None,
+            false,
+            1,
+        )
+        .unwrap();
+        db.upsert_contact(
+            "practice",
+            "",
+            "ae",
+            "A&E",
+            None,
+            Some("+447700900002"),
+            None,
+            true,
+            1,
+        )
+        .unwrap();
+        db.upsert_contact(
+            "relationship",
+            "p1",
+            "gp",
+            "Mum",
+            None,
+            None,
+            Some("mother"),
+            true,
+            1,
+        )
+        .unwrap();
+        let names = |scope: &str, patient: &str| -> Vec<String> {
+            db.contacts(scope, patient)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(names("practice", ""), ["A&E", "Dr Grey"]);
+        assert_eq!(names("relationship", "p1"), ["Mum"]);
+        assert!(names("relationship", "p2").is_empty());
+
+        db.upsert_contact("practice", "", "gp", "Dr Green", None, None, None, true, 2)
+            .unwrap();
+        let gp = db.contact("practice", "", "gp").unwrap().unwrap();
+        assert_eq!(
+            (gp.name.as_str(), gp.email.as_deref(), gp.emergency),
+            ("Dr Green", None, 1)
+        );
+        let mum = db.contact("relationship", "p1", "gp").unwrap().unwrap();
+        assert_eq!(mum.relation.as_deref(), Some("mother"));
+
+        db.delete_contact("practice", "", "gp").unwrap();
+        assert!(db.contact("practice", "", "gp").unwrap().is_none());
+        assert!(db.contact("relationship", "p1", "gp").unwrap().is_some());
+    }
+}

@@ -195,3 +195,130 @@ impl Db {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use crate::store::db::Db;
+    use crate::store::sqlite::SqliteSql;
+
+    fn doc(db: &Db, id: &str, patient: &str, title: &str, date: &str, now: i64) {
+        db.upsert_document(
+            id,
+            patient,
+            "letter",
+            title,
+            date,
+            10,
+            "application/pdf",
+            &format!("k/{id}"),
+            None,
+            now,
+        )
+        .unwrap();
+    }
+
+    fn two_patients() -> Db {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.upsert_patient("p2", "Bob", "1980-01-01", None, None, "r2", 1)
+            .unwrap();
+        db
+    }
+
+    #[test]
+    fn a_document_id_never_moves_to_another_patient() {
+        let db = two_patients();
+        doc(&db, "d1", "p1", "Ann's letter", "2024-01-01", 1);
+        // The same id uploaded for another patient: the upsert leaves the row alone.
+        doc(&db, "d1", "p2", "Bob's letter", "2024-02-02", 2);
+        let d = db.document("d1").unwrap().unwrap();
+        assert_eq!(
+            (d.patient_id.as_str(), d.title.as_str()),
+            ("p1", "Ann's letter")
+        );
+        assert_eq!(db.document_owner("d1").unwrap().as_deref(), Some("p1"));
+        assert!(db.staff_documents("p2").unwrap().is_empty());
+        // The owner may replace it, which also brings a deleted document back.
+        db.delete_document("d1").unwrap();
+        assert!(db.document("d1").unwrap().is_none());
+        assert_eq!(db.document_owner("d1").unwrap().as_deref(), Some("p1"));
+        doc(&db, "d1", "p1", "Ann's letter v2", "2024-01-01", 3);
+        assert_eq!(db.document("d1").unwrap().unwrap().title, "Ann's letter v2");
+    }
+
+    #[test]
+    fn typed_reads_back_what_was_stored() {
+        let db = two_patients();
+        doc(&db, "d1", "p1", "Letter", "2024-03-04", 1);
+        let d = db.document("d1").unwrap().unwrap();
+        let (id, _kind, date) = d.typed().unwrap();
+        assert_eq!(id.as_str(), "d1");
+        assert_eq!(date.to_string(), "2024-03-04");
+        assert_eq!(d.size_bytes(), 10);
+    }
+
+    #[test]
+    fn recipients_see_granted_live_documents_newest_first() {
+        let db = two_patients();
+        doc(&db, "old", "p1", "Old", "2023-01-01", 1);
+        doc(&db, "new", "p1", "New", "2024-01-01", 2);
+        doc(&db, "notes", "p1", "Notes", "2024-01-01", 1);
+        doc(&db, "ungranted", "p1", "Ungranted", "2025-01-01", 1);
+        db.grant("r1", "old", "s1", None, 5).unwrap();
+        db.grant("r1", "new", "s1", None, 5).unwrap();
+        db.grant("r1", "notes", "s1", Some("[\"plan\"]"), 5)
+            .unwrap();
+        let ids = |db: &Db| -> Vec<String> {
+            db.documents_for("r1")
+                .unwrap()
+                .into_iter()
+                .map(|d| d.id)
+                .collect()
+        };
+        // By date, then the newer upload first.
+        assert_eq!(ids(&db), ["new", "notes", "old"]);
+        let notes = db.granted_document("r1", "notes").unwrap().unwrap();
+        assert_eq!(notes.granted_sections.as_deref(), Some("[\"plan\"]"));
+        assert!(db.granted_document("r1", "ungranted").unwrap().is_none());
+        assert!(db.granted_document("r2", "new").unwrap().is_none());
+
+        db.withdraw_document("new").unwrap();
+        assert_eq!(ids(&db), ["notes", "old"]);
+        db.delete_document("old").unwrap();
+        assert_eq!(ids(&db), ["notes"]);
+        // Sharing a deleted document again does not bring it back to the recipient.
+        db.grant("r1", "old", "s2", None, 6).unwrap();
+        assert_eq!(ids(&db), ["notes"]);
+    }
+
+    #[test]
+    fn staff_documents_put_the_recently_previewed_first() {
+        let db = two_patients();
+        doc(&db, "a", "p1", "A", "2024-01-01", 1);
+        doc(&db, "b", "p1", "B", "2024-02-01", 1);
+        doc(&db, "c", "p1", "C", "2024-03-01", 1);
+        db.audit(10, "p1", "staff:x", "staff_viewed", "a").unwrap();
+        db.audit(20, "p1", "staff:x", "staff_viewed", "b").unwrap();
+        db.audit(30, "p1", "staff:x", "staff_viewed", "a").unwrap();
+        // Another patient's views do not count.
+        db.audit(40, "p2", "staff:x", "staff_viewed", "c").unwrap();
+        // Nor do other events naming the document.
+        db.audit(50, "p1", "staff:x", "shared", "c").unwrap();
+        let got: Vec<(String, Option<i64>)> = db
+            .staff_documents("p1")
+            .unwrap()
+            .into_iter()
+            .map(|(d, at)| (d.id, at))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a".to_owned(), Some(30)),
+                ("b".to_owned(), Some(20)),
+                ("c".to_owned(), None)
+            ]
+        );
+    }
+}

@@ -102,3 +102,71 @@ impl Db {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use sealpost_shared::time::from_unix_seconds;
+
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn links_of_a_patient_newest_first_and_revoked_one_by_one() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.upsert_patient("p2", "Bob", "1980-01-01", None, None, "r2", 1)
+            .unwrap();
+        db.contact_recipient("p1", "relationship", "mum", "rc", 1)
+            .unwrap();
+        db.insert_link("a", "r1", Some("s1"), 10, 100).unwrap();
+        db.insert_link("b", "rc", Some("s1"), 10, 100).unwrap();
+        db.insert_link("c", "r1", None, 20, 200).unwrap();
+        db.insert_link("z", "r2", None, 30, 300).unwrap();
+        db.revoke_link("a", 15).unwrap();
+        db.revoke_link("a", 16).unwrap();
+
+        let links = db.links_of_patient("p1").unwrap();
+        let got: Vec<(&str, &str, Option<&str>, Option<i64>)> = links
+            .iter()
+            .map(|l| {
+                (
+                    l.id.as_str(),
+                    l.kind.as_str(),
+                    l.contact_id.as_deref(),
+                    l.revoked_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("c", "patient", None, None),
+                ("b", "contact", Some("mum"), None),
+                ("a", "patient", None, Some(15)),
+            ]
+        );
+        let a = db.link("a").unwrap().unwrap();
+        assert_eq!(a.recipient_id, "r1");
+        assert!(db.link("nope").unwrap().is_none());
+
+        db.revoke_links_of("r1", 40).unwrap();
+        assert_eq!(db.link("c").unwrap().unwrap().revoked_at, Some(40));
+        assert_eq!(db.link("a").unwrap().unwrap().revoked_at, Some(15));
+        assert_eq!(db.link("b").unwrap().unwrap().revoked_at, None);
+    }
+
+    #[test]
+    fn renewals_are_replaced_as_a_whole_per_recipient() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        let t = from_unix_seconds;
+        db.set_renewals("r1", &[t(30), t(10)]).unwrap();
+        db.set_renewals("r2", &[t(5)]).unwrap();
+        assert_eq!(db.renewals("r1").unwrap(), [t(10), t(30)]);
+        db.set_renewals("r1", &[t(30), t(40)]).unwrap();
+        assert_eq!(db.renewals("r1").unwrap(), [t(30), t(40)]);
+        db.set_renewals("r1", &[]).unwrap();
+        assert!(db.renewals("r1").unwrap().is_empty());
+        assert_eq!(db.renewals("r2").unwrap(), [t(5)]);
+    }
+}

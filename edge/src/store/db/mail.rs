@@ -123,3 +123,75 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::NewMail;
+    use crate::store::db::Db;
+    use crate::store::sqlite::SqliteSql;
+
+    fn queue(db: &Db, id: &str, now: i64) {
+        db.insert_mail(
+            &NewMail {
+                id,
+                share_id: None,
+                recipient_label: "patient",
+                attachments: Some("[]"),
+                patient_id: "p1",
+                to: "ann@example.org",
+                from_email: "clinic@example.org",
+                from_name: "Clinic",
+                subject: "Documents",
+                body: "https://example.org/l/abc",
+            },
+            now,
+        )
+        .unwrap();
+    }
+
+    fn due(db: &Db, now: i64) -> Vec<String> {
+        db.due_mail(now)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    }
+
+    #[test]
+    fn due_mail_oldest_first_and_the_next_due_time() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        assert_eq!(db.next_mail_due().unwrap(), None);
+        // Ids in another order than queued, so the order below is the queue's.
+        queue(&db, "a", 20);
+        queue(&db, "b", 10);
+        queue(&db, "c", 30);
+        assert_eq!(due(&db, 25), ["b", "a"]);
+        assert_eq!(due(&db, 30), ["b", "a", "c"]);
+        assert_eq!(db.next_mail_due().unwrap(), Some(10));
+
+        // A failure moves the job back; a delivery takes it out of the queue.
+        db.mail_failed("b", "timeout", 100).unwrap();
+        db.mail_delivered("a", "sent", false).unwrap();
+        assert_eq!(due(&db, 50), ["c"]);
+        assert_eq!(db.next_mail_due().unwrap(), Some(30));
+        db.mail_delivered("c", "outbox", true).unwrap();
+        assert_eq!(db.next_mail_due().unwrap(), Some(100));
+        let b = &db.due_mail(100).unwrap()[0];
+        assert_eq!((b.id.as_str(), b.attempts), ("b", 1));
+
+        // The body (a live link) is dropped once sent, except for the dev outbox.
+        let outbox = db.outbox().unwrap();
+        let by_id = |id: &str| outbox.iter().find(|m| m.id == id).unwrap();
+        assert_eq!(by_id("a").body, None);
+        assert_eq!(by_id("a").status, "sent");
+        assert_eq!(
+            by_id("c").body.as_deref(),
+            Some("https://example.org/l/abc")
+        );
+        assert_eq!(by_id("b").attachments.as_deref(), Some("[]"));
+        // Newest first.
+        let order: Vec<&str> = outbox.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(order, ["c", "a", "b"]);
+    }
+}

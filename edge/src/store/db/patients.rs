@@ -146,3 +146,191 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use crate::store::sql::Sql;
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn upsert_then_read_and_update() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient(
+            "p1",
+            "Ann Lee",
+            "1980-02-03",
+            None,
+            Some("+447700900001"),
+            "r1",
+            100,
+        )
+        .unwrap();
+        let p = db.patient("p1").unwrap().unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.date_of_birth.as_str(), p.email.as_str()),
+            ("Ann Lee", "1980-02-03", "")
+        );
+        assert_eq!(p.email_on_file(), None);
+        assert_eq!(p.mobile.as_deref(), Some("+447700900001"));
+        assert_eq!((p.access_epoch, p.revoked), (0, 0));
+        assert_eq!(db.patient_recipient("p1").unwrap().unwrap().id, "r1");
+
+        // Updating keeps the one patient recipient (a second id is not created).
+        db.upsert_patient(
+            "p1",
+            "Ann Leigh",
+            "1980-02-03",
+            Some("ann@example.org"),
+            None,
+            "r2",
+            200,
+        )
+        .unwrap();
+        let p = db.patient("p1").unwrap().unwrap();
+        assert_eq!(p.name, "Ann Leigh");
+        assert_eq!(p.email_on_file(), Some("ann@example.org"));
+        assert_eq!(p.mobile, None);
+        assert_eq!(db.patient_recipient("p1").unwrap().unwrap().id, "r1");
+        assert!(db.recipient("r2").unwrap().is_none());
+        assert!(db.patient("nobody").unwrap().is_none());
+    }
+
+    #[test]
+    fn find_patients_by_name_or_id_with_wildcards_taken_literally() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p-500", "Zoe 500", "1990-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.upsert_patient("p-50x", "amy 50% off", "1990-01-01", None, None, "r2", 1)
+            .unwrap();
+        db.upsert_patient("p-3", "Bob", "1990-01-01", None, None, "r3", 1)
+            .unwrap();
+        let names = |q: &str| -> Vec<String> {
+            db.find_patients(q)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        };
+        // Case-insensitive, ordered by name.
+        assert_eq!(names("O"), ["Bob", "Zoe 500", "amy 50% off"]);
+        assert_eq!(names("50%"), ["amy 50% off"]);
+        assert_eq!(names("p-3"), ["Bob"]);
+        assert_eq!(names("_"), Vec::<String>::new());
+        db.erase_patient("p-3", 5).unwrap();
+        assert_eq!(names("p-3"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn revoke_patient_revokes_recipients_links_and_sessions() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.upsert_patient("p2", "Other", "1980-01-01", None, None, "r9", 1)
+            .unwrap();
+        db.contact_recipient("p1", "relationship", "c1", "r2", 1)
+            .unwrap();
+        db.insert_link("l1", "r1", None, 10, 1000).unwrap();
+        db.insert_link("l2", "r2", None, 10, 1000).unwrap();
+        db.insert_link("l3", "r2", None, 10, 1000).unwrap();
+        db.insert_link("l9", "r9", None, 10, 1000).unwrap();
+        db.revoke_link("l3", 20).unwrap();
+        db.insert_session("k1", "r1", "p1", 0, 10).unwrap();
+        db.insert_session("k9", "r9", "p2", 0, 10).unwrap();
+
+        db.revoke_patient("p1", 50).unwrap();
+
+        let p = db.patient("p1").unwrap().unwrap();
+        assert_eq!((p.revoked, p.access_epoch), (1, 1));
+        assert_eq!(db.recipient("r1").unwrap().unwrap().revoked, 1);
+        assert_eq!(db.recipient("r2").unwrap().unwrap().revoked, 1);
+        assert_eq!(db.link("l1").unwrap().unwrap().revoked_at, Some(50));
+        assert_eq!(db.link("l2").unwrap().unwrap().revoked_at, Some(50));
+        // Already revoked: keeps when.
+        assert_eq!(db.link("l3").unwrap().unwrap().revoked_at, Some(20));
+        assert!(db.session("k1").unwrap().is_none());
+        // Another patient is untouched.
+        assert_eq!(db.recipient("r9").unwrap().unwrap().revoked, 0);
+        assert_eq!(db.link("l9").unwrap().unwrap().revoked_at, None);
+        assert!(db.session("k9").unwrap().is_some());
+
+        // Sharing again clears the mark; the epoch stays bumped; contacts stay revoked.
+        db.restore_access("p1").unwrap();
+        let p = db.patient("p1").unwrap().unwrap();
+        assert_eq!((p.revoked, p.access_epoch), (0, 1));
+        assert_eq!(db.recipient("r2").unwrap().unwrap().revoked, 1);
+    }
+
+    #[test]
+    fn erase_patient_empties_the_row_and_drops_what_is_theirs() {
+        let (db, sql) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient(
+            "p1",
+            "Ann",
+            "1980-01-01",
+            Some("a@example.org"),
+            None,
+            "r1",
+            1,
+        )
+        .unwrap();
+        db.upsert_contact("relationship", "p1", "c1", "Bo", None, None, None, false, 1)
+            .unwrap();
+        db.upsert_document(
+            "d1",
+            "p1",
+            "letter",
+            "Letter",
+            "2024-01-01",
+            5,
+            "application/pdf",
+            "k/d1",
+            None,
+            1,
+        )
+        .unwrap();
+        db.grant("r1", "d1", "s1", None, 2).unwrap();
+        db.insert_mail(
+            &super::super::NewMail {
+                id: "m1",
+                share_id: None,
+                recipient_label: "patient",
+                attachments: None,
+                patient_id: "p1",
+                to: "a@example.org",
+                from_email: "clinic@example.org",
+                from_name: "Clinic",
+                subject: "Hi",
+                body: "link",
+            },
+            2,
+        )
+        .unwrap();
+
+        db.erase_patient("p1", 9).unwrap();
+
+        assert!(db.patient("p1").unwrap().is_none());
+        let raw = sql
+            .query(
+                "SELECT name, email, erased_at FROM patients WHERE id = 'p1'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(raw[0]["name"], "");
+        assert_eq!(raw[0]["email"], "");
+        assert_eq!(raw[0]["erased_at"], 9);
+        assert!(db.contacts("relationship", "p1").unwrap().is_empty());
+        assert!(db.document("d1").unwrap().is_none());
+        // The id stays the patient's, so it is never re-pointed.
+        assert_eq!(db.document_owner("d1").unwrap().as_deref(), Some("p1"));
+        assert_eq!(db.storage_keys_of("p1").unwrap(), ["k/d1"]);
+        assert!(db.documents_for("r1").unwrap().is_empty());
+        assert!(db.outbox().unwrap().is_empty());
+        assert_eq!(db.recipient("r1").unwrap().unwrap().revoked, 1);
+
+        // Registering the patient again brings the row back.
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 10)
+            .unwrap();
+        assert!(db.patient("p1").unwrap().is_some());
+    }
+}

@@ -108,3 +108,76 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn a_contact_gets_one_recipient_per_patient_and_is_revoked_alone() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.upsert_patient("p2", "Bob", "1980-01-01", None, None, "r2", 1)
+            .unwrap();
+        let first = db
+            .contact_recipient("p1", "practice", "gp", "rc1", 5)
+            .unwrap()
+            .unwrap();
+        // Asking again returns the same entry; the new id is not used.
+        let again = db
+            .contact_recipient("p1", "practice", "gp", "unused", 6)
+            .unwrap()
+            .unwrap();
+        assert_eq!((first.id.as_str(), again.id.as_str()), ("rc1", "rc1"));
+        assert!(db.recipient("unused").unwrap().is_none());
+        db.contact_recipient("p2", "practice", "gp", "rc2", 5)
+            .unwrap();
+        db.contact_recipient("p1", "relationship", "gp", "rc3", 5)
+            .unwrap();
+        assert_eq!(first.kind, "contact");
+        assert_eq!(first.contact_scope.as_deref(), Some("practice"));
+
+        // A practice contact has an entry per patient; a relationship only its patient's.
+        let ids = |scope: &str, patient: &str| -> Vec<String> {
+            let mut ids: Vec<String> = db
+                .recipients_of_contact(scope, patient, "gp")
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids("practice", ""), ["rc1", "rc2"]);
+        assert_eq!(ids("relationship", "p1"), ["rc3"]);
+        assert!(ids("relationship", "p2").is_empty());
+
+        db.insert_link("l1", "rc1", None, 10, 100).unwrap();
+        db.insert_link("l2", "r1", None, 10, 100).unwrap();
+        db.insert_session("k1", "rc1", "p1", 0, 10).unwrap();
+        db.insert_session("k2", "r1", "p1", 0, 10).unwrap();
+        db.revoke_recipient("rc1", 20).unwrap();
+        assert_eq!(db.recipient("rc1").unwrap().unwrap().revoked, 1);
+        assert_eq!(db.link("l1").unwrap().unwrap().revoked_at, Some(20));
+        assert!(db.session("k1").unwrap().is_none());
+        // The patient's own access is untouched.
+        assert_eq!(db.recipient("r1").unwrap().unwrap().revoked, 0);
+        assert_eq!(db.link("l2").unwrap().unwrap().revoked_at, None);
+        assert!(db.session("k2").unwrap().is_some());
+
+        db.restore_recipient("rc1").unwrap();
+        assert_eq!(db.recipient("rc1").unwrap().unwrap().revoked, 0);
+        // Restoring does not bring old links back: a later share sends new ones.
+        assert_eq!(db.link("l1").unwrap().unwrap().revoked_at, Some(20));
+    }
+
+    #[test]
+    fn a_recipient_needs_a_known_patient() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        assert!(db
+            .contact_recipient("nobody", "practice", "gp", "rc1", 5)
+            .is_err());
+    }
+}

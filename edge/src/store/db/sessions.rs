@@ -57,3 +57,34 @@ impl Db {
         self.run("DELETE FROM sessions WHERE key = ?", &[s(key)])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn sessions_insert_touch_delete() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.insert_session("k1", "r1", "p1", 3, 100).unwrap();
+        db.insert_session("k2", "r1", "p1", 3, 100).unwrap();
+        // A key is used once.
+        assert!(db.insert_session("k1", "r2", "p1", 3, 100).is_err());
+        let s = db.session("k1").unwrap().unwrap();
+        assert_eq!(
+            (
+                s.recipient_id.as_str(),
+                s.patient_id.as_str(),
+                s.access_epoch
+            ),
+            ("r1", "p1", 3)
+        );
+        assert_eq!((s.created_at, s.last_seen), (100, 100));
+        db.touch_session("k1", 150).unwrap();
+        let s = db.session("k1").unwrap().unwrap();
+        assert_eq!((s.created_at, s.last_seen), (100, 150));
+        db.delete_session("k1").unwrap();
+        assert!(db.session("k1").unwrap().is_none());
+        assert_eq!(db.session("k2").unwrap().unwrap().last_seen, 100);
+    }
+}

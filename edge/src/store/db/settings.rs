@@ -24,3 +24,21 @@ impl Db {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn settings_read_back_and_overwrite() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        assert_eq!(db.setting("practice_name").unwrap(), None);
+        db.set_setting("practice_name", "Elm Surgery").unwrap();
+        db.set_setting("practice_name", "Oak Surgery").unwrap();
+        assert_eq!(
+            db.setting("practice_name").unwrap().as_deref(),
+            Some("Oak Surgery")
+        );
+    }
+}

@@ -121,3 +121,81 @@ impl Db {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use crate::store::db::NewMail;
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn share_history_newest_first_with_documents_and_deliveries() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.insert_share("s1", "p1", "staff:a", "link", 10).unwrap();
+        db.insert_share("s2", "p1", "staff:b", "attachment", 20)
+            .unwrap();
+        // Same second: the later insert is newer.
+        db.insert_share("s3", "p1", "staff:b", "link", 20).unwrap();
+        db.insert_share("other", "p2", "staff:b", "link", 30)
+            .unwrap();
+        db.add_share_document("s1", "d2").unwrap();
+        db.add_share_document("s1", "d1").unwrap();
+        db.add_share_document("s1", "d1").unwrap();
+        db.add_share_document("s2", "d3").unwrap();
+        for (id, share, label, to) in [
+            ("m1", "s1", "patient", "ann@example.org"),
+            ("m2", "s1", "relationship bo", "bo@example.org"),
+            ("m3", "s2", "patient", "ann@example.org"),
+        ] {
+            db.insert_mail(
+                &NewMail {
+                    id,
+                    share_id: Some(share),
+                    recipient_label: label,
+                    attachments: None,
+                    patient_id: "p1",
+                    to,
+                    from_email: "clinic@example.org",
+                    from_name: "Clinic",
+                    subject: "Documents",
+                    body: "body",
+                },
+                10,
+            )
+            .unwrap();
+        }
+        db.mail_failed("m2", "mailbox full", 99).unwrap();
+
+        let history = db.share_history("p1").unwrap();
+        let ids: Vec<&str> = history.iter().map(|h| h.share.id.as_str()).collect();
+        assert_eq!(ids, ["s3", "s2", "s1"]);
+        let s1 = &history[2];
+        assert_eq!(
+            (s1.share.staff.as_str(), s1.share.method.as_str()),
+            ("staff:a", "link")
+        );
+        assert_eq!(s1.documents, ["d1", "d2"]);
+        let deliveries: Vec<(Option<&str>, i64, Option<&str>)> = s1
+            .deliveries
+            .iter()
+            .map(|d| {
+                (
+                    d.recipient_label.as_deref(),
+                    d.attempts,
+                    d.last_error.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            deliveries,
+            [
+                (Some("patient"), 0, None),
+                (Some("relationship bo"), 1, Some("mailbox full"))
+            ]
+        );
+        assert_eq!(history[1].documents, ["d3"]);
+        assert!(history[0].documents.is_empty() && history[0].deliveries.is_empty());
+    }
+}
