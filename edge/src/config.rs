@@ -1,10 +1,21 @@
-//! The deployment's configuration, read once per request from `Env` into typed values.
+//! The deployment's configuration, read from `Env` into typed values once per isolate
+//! ([`Config::cached`]): the Ed25519 key pair is derived once, not on every request.
 //!
-//! Secrets (`CLINIC_API_KEY`, `LINK_SIGNING_KEY`, `MAIL_API_KEY`) are Worker secrets in
+//! Only what is deployment-wide lives here: the signing keys, the portal origin, the operator
+//! secret, the mail and SMS provider accounts, Cloudflare Access. Everything of a practice (its
+//! name, staff, keys, settings) lives in that practice's Durable Object. `CLINIC_API_KEY`,
+//! `STAFF_ROLES` and `PRACTICE_NAME` are read only when a single-practice deployment is upgraded
+//! in place (`LEGACY_PRACTICE`).
+//!
+//! Secrets (`LINK_SIGNING_KEY`, `OPERATOR_API_KEY`, `MAIL_API_KEY`, …) are Worker secrets in
 //! production and `.dev.vars` locally; they are held as [`SecretString`] and never logged.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sealpost_shared::secret::SecretString;
+use sealpost_shared::tenancy::PracticeId;
 use sealpost_shared::token::{KeyRing, NamedKey};
 use sha2::{Digest, Sha256};
 use worker::Env;
@@ -18,9 +29,15 @@ pub struct Config {
     /// The portal's public origin, e.g. `https://docs.example-clinic.co.uk`. Links are built from
     /// this, never from the `Host` header.
     pub portal_origin: String,
-    pub clinic_api_key: SecretString,
     pub keys: KeyRing,
-    pub practice_name: String,
+    /// The operator API's bearer secret (`OPERATOR_API_KEY`); without it the API answers 503.
+    pub operator_key: Option<SecretString>,
+    /// The single-practice state from before practices existed belongs to this practice
+    /// (`LEGACY_PRACTICE`): its Durable Object keeps the old name, and links, cookies and keys
+    /// that name no practice go to it.
+    pub legacy_practice: Option<PracticeId>,
+    /// What a legacy practice brings along when it is adopted (read only then).
+    pub legacy: LegacySettings,
     pub mail: MailConfig,
     pub sms: SmsConfig,
     /// Cloudflare Access for the console, if configured.
@@ -37,6 +54,14 @@ pub struct Config {
     pub dev_mode: bool,
 }
 
+/// The single-practice deployment's own settings, imported once by the upgrade.
+pub struct LegacySettings {
+    pub clinic_api_key: Option<SecretString>,
+    pub practice_name: Option<String>,
+    /// `STAFF_ROLES`: email → role.
+    pub staff_roles: std::collections::BTreeMap<String, sealpost_shared::staff::Role>,
+}
+
 pub struct MailConfig {
     /// SendGrid-compatible API base URL, e.g. `https://api.sendgrid.com`. Empty only in
     /// development (outbox); elsewhere an empty value is a configuration error.
@@ -47,13 +72,12 @@ pub struct MailConfig {
 }
 
 /// Cloudflare Access: the team domain (`ACCESS_TEAM_DOMAIN`, the tokens' `iss`), the
-/// application's audience tag (`ACCESS_AUD`), optionally the JWKS itself (`ACCESS_JWKS`,
-/// for tests; otherwise fetched from the team domain), and the roles (`STAFF_ROLES`).
+/// application's audience tag (`ACCESS_AUD`), and optionally the JWKS itself (`ACCESS_JWKS`,
+/// for tests; otherwise fetched from the team domain). Roles are each practice's own.
 pub struct AccessConfig {
     pub issuer: String,
     pub audience: String,
     pub jwks_inline: Option<String>,
-    pub roles: std::collections::BTreeMap<String, sealpost_shared::staff::Role>,
 }
 
 /// Where and with what secret the webhook is signed (`WEBHOOK_URL`, `WEBHOOK_SECRET`).
@@ -113,8 +137,24 @@ fn is_loopback(origin: &str) -> bool {
     })
 }
 
+thread_local! {
+    /// The configuration of this isolate's deployment. An isolate serves one deployment version,
+    /// whose `Env` never changes, so it is read once.
+    static CACHED: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+}
+
 impl Config {
-    pub fn from_env(env: &Env) -> Result<Self, AppError> {
+    /// The configuration, read from `env` on the isolate's first request only.
+    pub fn cached(env: &Env) -> Result<Rc<Self>, AppError> {
+        if let Some(cfg) = CACHED.with(|c| c.borrow().clone()) {
+            return Ok(cfg);
+        }
+        let cfg = Rc::new(Self::from_env(env)?);
+        CACHED.with(|c| *c.borrow_mut() = Some(cfg.clone()));
+        Ok(cfg)
+    }
+
+    fn from_env(env: &Env) -> Result<Self, AppError> {
         let portal_origin = required(env, "PORTAL_ORIGIN")?
             .trim_end_matches('/')
             .to_owned();
@@ -157,10 +197,26 @@ impl Config {
                 .with_message(message)
                 .into());
         }
+        let legacy_practice = match text(env, "LEGACY_PRACTICE") {
+            Some(id) => Some(
+                PracticeId::try_from(id)
+                    .map_err(|e| AppError::internal(format!("LEGACY_PRACTICE: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             dev_mode,
-            clinic_api_key: SecretString::new(required(env, "CLINIC_API_KEY")?),
-            practice_name: text(env, "PRACTICE_NAME").unwrap_or_else(|| "Your practice".to_owned()),
+            operator_key: text(env, "OPERATOR_API_KEY").map(SecretString::new),
+            legacy_practice,
+            legacy: LegacySettings {
+                clinic_api_key: text(env, "CLINIC_API_KEY").map(SecretString::new),
+                practice_name: text(env, "PRACTICE_NAME"),
+                staff_roles: match text(env, "STAFF_ROLES") {
+                    Some(json) => serde_json::from_str(&json)
+                        .map_err(|_| AppError::internal("STAFF_ROLES is not valid JSON"))?,
+                    None => Default::default(),
+                },
+            },
             mail: MailConfig {
                 api_base: mail_api_base,
                 api_key: SecretString::new(text(env, "MAIL_API_KEY").unwrap_or_default()),
@@ -181,11 +237,6 @@ impl Config {
                     issuer: issuer.trim_end_matches('/').to_owned(),
                     audience,
                     jwks_inline: text(env, "ACCESS_JWKS"),
-                    roles: match text(env, "STAFF_ROLES") {
-                        Some(json) => crate::staff::parse_roles(&json)
-                            .ok_or_else(|| AppError::internal("STAFF_ROLES is not valid JSON"))?,
-                        None => Default::default(),
-                    },
                 }),
                 _ => None,
             },

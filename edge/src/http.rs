@@ -38,7 +38,7 @@ pub fn check_declared_length(req: &Request, limit: u64) -> Result<(), AppError> 
 
 /// Reads a body of at most `limit` bytes, chunk by chunk, stopping with `body_too_large` as
 /// soon as more arrive: never more than `limit` plus one chunk is held.
-async fn read_bounded(req: &mut Request, limit: u64) -> Result<Vec<u8>, AppError> {
+pub async fn read_bounded(req: &mut Request, limit: u64) -> Result<Vec<u8>, AppError> {
     use futures_util::StreamExt;
     check_declared_length(req, limit)?;
     let mut out = Vec::new();
@@ -117,11 +117,6 @@ fn bare(status: u16) -> Response {
     Response::empty()
         .map(|r| r.with_status(status))
         .unwrap_or_else(|_| Response::builder().with_status(status).empty())
-}
-
-/// An internal failure outside request handling (bindings missing): logged, never shown.
-pub fn internal_error(what: &str, err: &worker::Error) -> Response {
-    AppError::internal(format!("{what}: {err}")).into_response()
 }
 
 /// Reads a JSON body of type `T`, refusing wrong content types, oversized and malformed bodies.

@@ -1,5 +1,10 @@
-//! Origin storage (the R2 bucket): documents go in through the clinic API and out through
-//! the portal API, streamed in both directions, never buffered whole (128 MB isolates).
+//! Origin storage (the R2 bucket, or a clinic's HTTP origin): documents go in through the
+//! clinic API and out through the portal API, streamed in both directions, never buffered
+//! whole (128 MB isolates).
+//!
+//! Reading is split in two: a practice's Durable Object decides whether the caller may have a
+//! document and answers with a [`StreamOrder`]; the stateless Worker carries it out
+//! ([`stream_document`]), so document bytes never pass through a Durable Object.
 
 use futures_util::future::{select, Either};
 use sealpost_shared::error::ErrorCode;
@@ -9,8 +14,9 @@ use worker::{
     Response, ResponseBody,
 };
 
-use crate::config::HttpOrigin;
+use serde::{Deserialize, Serialize};
 
+use crate::config::HttpOrigin;
 use crate::http::{AppError, DOCUMENT_CSP};
 use crate::store::db::DocumentRow;
 
@@ -30,13 +36,9 @@ pub fn bucket(env: &Env) -> Result<Bucket, AppError> {
     Ok(env.bucket(BUCKET_BINDING)?)
 }
 
-/// The storage key of a document: opaque ids only.
-pub fn storage_key(patient_id: &str, document_id: &str) -> String {
-    format!("patients/{patient_id}/documents/{document_id}")
-}
-
 /// How the browser should treat the bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Disposition {
     Inline,
     Attachment,
@@ -52,6 +54,75 @@ pub fn extension(content_type: &str) -> &'static str {
         "image/webp" => "webp",
         "text/plain" => "txt",
         _ => "bin",
+    }
+}
+
+/// What a Durable Object hands the Worker to stream: where the bytes are and how to label
+/// them. Only the Worker reads the bytes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StreamOrder {
+    pub storage_key: String,
+    pub content_type: String,
+    pub size: u64,
+    pub file_name: String,
+    pub disposition: Disposition,
+    /// The clinic's HTTP origin, for documents kept there (`http:` keys).
+    pub origin: Option<OriginAccess>,
+}
+
+/// What a Durable Object hands the Worker for a consultation note: which note, what to call
+/// it, and which sections were granted (`None`: all).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NoteOrder {
+    pub storage_key: String,
+    pub practice_name: String,
+    pub title: String,
+    pub date: sealpost_shared::chrono::NaiveDate,
+    pub chosen: Option<Vec<String>>,
+}
+
+impl NoteOrder {
+    pub fn into_response(self) -> Result<Response, AppError> {
+        let mut response = crate::http::json_ok(&self)?;
+        response
+            .headers_mut()
+            .set(crate::internal::STREAM, crate::internal::STREAM_NOTE)?;
+        Ok(response)
+    }
+}
+
+/// How to reach a clinic's HTTP origin (the token stays inside Sealpost: Durable Object to
+/// Worker to origin).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OriginAccess {
+    pub base: String,
+    pub token: String,
+    pub timeout_seconds: u64,
+}
+
+impl StreamOrder {
+    pub fn new(doc: &DocumentRow, disposition: Disposition, origin: Option<&HttpOrigin>) -> Self {
+        Self {
+            storage_key: doc.storage_key.clone(),
+            content_type: doc.content_type.clone(),
+            size: u64::try_from(doc.size).unwrap_or(0),
+            file_name: file_name(doc),
+            disposition,
+            origin: origin
+                .filter(|_| is_http_storage_key(&doc.storage_key))
+                .map(|o| OriginAccess {
+                    base: o.base.clone(),
+                    token: o.token.expose().to_owned(),
+                    timeout_seconds: o.timeout_seconds,
+                }),
+        }
+    }
+
+    /// The Durable Object's answer: the order as JSON, marked for the Worker.
+    pub fn into_response(self) -> Result<Response, AppError> {
+        let mut response = crate::http::json_ok(&self)?;
+        response.headers_mut().set(crate::internal::STREAM, "1")?;
+        Ok(response)
     }
 }
 
@@ -154,7 +225,7 @@ async fn from_r2(
 }
 
 async fn from_http(
-    origin: &HttpOrigin,
+    origin: &OriginAccess,
     path: &str,
     wanted: ByteRange,
     head_only: bool,
@@ -166,7 +237,7 @@ async fn from_http(
     let headers = Headers::new();
     headers.set(
         "authorization",
-        &format!("Bearer {}", origin.token.expose()),
+        &format!("Bearer {}", origin.token),
     )?;
     if let ByteRange::Partial { start, end } = wanted {
         headers.set("range", &format!("bytes={start}-{end}"))?;
@@ -205,13 +276,12 @@ async fn from_http(
 /// without a body; `range` is the request's `Range` header (one byte range is served as 206).
 pub async fn stream_document(
     env: &Env,
-    http_origin: Option<&HttpOrigin>,
-    doc: &DocumentRow,
-    disposition: Disposition,
+    doc: &StreamOrder,
     head_only: bool,
     range: Option<&str>,
 ) -> Result<Response, AppError> {
-    let size = u64::try_from(doc.size).unwrap_or(0);
+    let size = doc.size;
+    let disposition = doc.disposition;
     let wanted = parse_range(range, size);
     if wanted == ByteRange::Unsatisfiable {
         let mut response = AppError::code(ErrorCode::RangeNotSatisfiable).into_response();
@@ -222,7 +292,7 @@ pub async fn stream_document(
     }
     let source = match doc.storage_key.strip_prefix(HTTP_PREFIX) {
         Some(path) => {
-            let origin = http_origin.ok_or_else(|| {
+            let origin = doc.origin.as_ref().ok_or_else(|| {
                 worker::console_error!("document on the HTTP origin, but none is configured");
                 AppError::code(ErrorCode::OriginUnavailable)
             })?;
@@ -245,7 +315,7 @@ pub async fn stream_document(
     headers.set("content-type", content_type)?;
     headers.set(
         "content-disposition",
-        &format!("{kind}; filename=\"{}\"", file_name(doc)),
+        &format!("{kind}; filename=\"{}\"", doc.file_name),
     )?;
     headers.set("accept-ranges", "bytes")?;
     // The length is the registered size, so a client can tell a stream cut short by a

@@ -10,13 +10,18 @@ use crate::config::Config;
 use crate::http::AppError;
 use crate::store::db::Db;
 
-const KEY: &str = "settings";
+/// The `meta` key of the settings (JSON).
+pub const KEY: &str = "settings";
 
 fn defaults(cfg: &Config) -> Result<PracticeSettings, AppError> {
     let general = EmailAddress::try_from(cfg.mail.from.as_str())
         .map_err(|_| AppError::internal("MAIL_FROM is not a valid email address"))?;
     Ok(PracticeSettings {
-        practice_name: cfg.practice_name.clone(),
+        practice_name: cfg
+            .legacy
+            .practice_name
+            .clone()
+            .unwrap_or_else(|| "Your practice".to_owned()),
         sharing_enabled: true,
         checks: CheckSettings::default(),
         senders: SenderAddresses::general_only(general),

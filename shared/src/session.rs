@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{PatientId, RecipientId};
 use crate::secret::SecretString;
+use crate::tenancy::PracticeId;
 use crate::time::Now;
 
 /// A session ends after this long without a request.
@@ -76,9 +77,9 @@ pub fn session_key(secret: &SessionSecret) -> String {
 
 /// The `Set-Cookie` value for a new session, living `max_age_seconds` in the browser (the
 /// session's absolute limit, [`SESSION_ABSOLUTE`], in seconds).
-pub fn session_cookie(secret: &SessionSecret, max_age_seconds: u64) -> String {
+pub fn session_cookie(practice: &PracticeId, secret: &SessionSecret, max_age_seconds: u64) -> String {
     format!(
-        "{SESSION_COOKIE_NAME}={}; {SESSION_COOKIE_ATTRIBUTES}; Max-Age={max_age_seconds}",
+        "{SESSION_COOKIE_NAME}={practice}.{}; {SESSION_COOKIE_ATTRIBUTES}; Max-Age={max_age_seconds}",
         secret.expose()
     )
 }
@@ -88,10 +89,20 @@ pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE_NAME}=; {SESSION_COOKIE_ATTRIBUTES}; Max-Age=0")
 }
 
-/// Finds our session secret in a `Cookie` request header. `None` when the header is too long,
-/// the cookie is absent, appears more than once (ambiguous: refuse rather than guess), or its
-/// value is not exactly 43 characters of canonical base64url for 32 bytes.
-pub fn session_from_cookie_header(header: &str) -> Option<SessionSecret> {
+/// The session cookie's value: the practice (so the Worker knows where the session lives,
+/// without a lookup) and the secret. Cookies from before practices existed carry the secret
+/// alone; they belong to the upgraded first practice (`practice` is `None`).
+#[derive(Debug)]
+pub struct SessionCookie {
+    pub practice: Option<PracticeId>,
+    pub secret: SessionSecret,
+}
+
+/// Finds our session cookie in a `Cookie` request header. `None` when the header is too long,
+/// the cookie is absent, appears more than once (ambiguous: refuse rather than guess), its
+/// practice is not a practice id, or its secret is not exactly 43 characters of canonical
+/// base64url for 32 bytes.
+pub fn session_from_cookie_header(header: &str) -> Option<SessionCookie> {
     if header.len() > MAX_COOKIE_HEADER_LEN {
         return None;
     }
@@ -104,11 +115,18 @@ pub fn session_from_cookie_header(header: &str) -> Option<SessionSecret> {
     if found.next().is_some() {
         return None;
     }
+    let (practice, value) = match value.split_once('.') {
+        Some((practice, secret)) => (Some(PracticeId::try_from(practice).ok()?), secret),
+        None => (None, value),
+    };
     if value.len() != SESSION_SECRET_LEN {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
-    (bytes.len() == SESSION_SECRET_BYTES).then(|| SessionSecret(SecretString::new(value)))
+    (bytes.len() == SESSION_SECRET_BYTES).then(|| SessionCookie {
+        practice,
+        secret: SessionSecret(SecretString::new(value)),
+    })
 }
 
 /// A session as the store keeps it (keyed by [`session_key`]).
@@ -212,12 +230,16 @@ mod tests {
         assert!(!format!("{secret:?}").contains("AAEC"));
     }
 
+    fn riverside() -> PracticeId {
+        PracticeId::try_from("riverside").unwrap()
+    }
+
     #[test]
     fn cookie_strings_are_exact() {
         let secret = session_secret_from_random(counting_bytes());
         assert_eq!(
-            session_cookie(&secret, 1800),
-            "__Host-sealpost_session=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=1800"
+            session_cookie(&riverside(), &secret, 1800),
+            "__Host-sealpost_session=riverside.AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=1800"
         );
         assert_eq!(
             clear_session_cookie(),
@@ -228,7 +250,8 @@ mod tests {
     #[test]
     fn cookie_header_parsing() {
         let value = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
-        let found = |h: &str| session_from_cookie_header(h).map(|s| s.expose().to_string());
+        let found =
+            |h: &str| session_from_cookie_header(h).map(|c| c.secret.expose().to_string());
         assert_eq!(
             found(&format!("__Host-sealpost_session={value}")).as_deref(),
             Some(value)
@@ -248,6 +271,13 @@ mod tests {
         );
         assert_eq!(found("__Host-sealpost_session="), None);
         assert_eq!(found(&format!("__Host-sealpost_session={value}A")), None);
+        // The practice before the secret; a cookie from before practices names none.
+        let named = session_from_cookie_header(&format!("__Host-sealpost_session=riverside.{value}"));
+        assert_eq!(named.and_then(|c| c.practice), Some(riverside()));
+        let legacy = session_from_cookie_header(&format!("__Host-sealpost_session={value}"));
+        assert!(legacy.is_some_and(|c| c.practice.is_none()));
+        assert_eq!(found(&format!("__Host-sealpost_session=River.{value}")), None);
+        assert_eq!(found(&format!("__Host-sealpost_session=.{value}")), None);
         assert_eq!(
             found(&format!("__Host-sealpost_session={}", &value[..42])),
             None
@@ -312,20 +342,21 @@ mod tests {
     proptest! {
         #[test]
         fn cookie_parser_never_panics_and_only_returns_well_formed_secrets(header in ".{0,200}") {
-            if let Some(secret) = session_from_cookie_header(&header) {
-                prop_assert_eq!(secret.expose().len(), SESSION_SECRET_LEN);
+            if let Some(cookie) = session_from_cookie_header(&header) {
+                prop_assert_eq!(cookie.secret.expose().len(), SESSION_SECRET_LEN);
             }
         }
 
         #[test]
         fn every_secret_round_trips_through_the_cookie(bytes in any::<[u8; 32]>(), other in "[a-z]{1,8}=[a-z0-9]{0,8}") {
             let secret = session_secret_from_random(bytes);
-            let cookie = session_cookie(&secret, 60);
+            let cookie = session_cookie(&riverside(), &secret, 60);
             let (pair, _) = cookie.split_once(';').unwrap();
             let header = format!("{other}; {pair}");
             let parsed = session_from_cookie_header(&header).unwrap();
-            prop_assert_eq!(parsed.expose(), secret.expose());
-            prop_assert_eq!(session_key(&parsed), session_key(&secret));
+            prop_assert_eq!(parsed.practice, Some(riverside()));
+            prop_assert_eq!(parsed.secret.expose(), secret.expose());
+            prop_assert_eq!(session_key(&parsed.secret), session_key(&secret));
         }
     }
 }

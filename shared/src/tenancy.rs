@@ -152,13 +152,8 @@ pub fn api_key_hint(key: &str) -> String {
 
 /// The storage key of an uploaded document: everything of a practice under its own prefix, so
 /// no two practices ever share a key and a practice's objects can be listed and erased together.
-pub fn document_storage_key(
-    practice: &PracticeId,
-    patient: &str,
-    document: &str,
-    extension: &str,
-) -> String {
-    format!("practices/{practice}/patients/{patient}/documents/{document}.{extension}")
+pub fn document_storage_key(practice: &PracticeId, patient: &str, document: &str) -> String {
+    format!("practices/{practice}/patients/{patient}/documents/{document}")
 }
 
 #[cfg(test)]
@@ -210,8 +205,8 @@ mod tests {
     #[test]
     fn storage_keys_put_each_practice_under_its_own_prefix() {
         assert_eq!(
-            document_storage_key(&practice("north"), "p1", "d1", "pdf"),
-            "practices/north/patients/p1/documents/d1.pdf"
+            document_storage_key(&practice("north"), "p1", "d1"),
+            "practices/north/patients/p1/documents/d1"
         );
     }
 

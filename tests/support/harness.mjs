@@ -2,7 +2,7 @@
 // loopback, and the real Worker in workerd (wrangler dev, local mode) with fresh state.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,13 +113,26 @@ function killOnExit(child) {
   for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => { killAll(); process.exit(130); });
 }
 
-/** Starts the Worker in workerd with fresh state and test secrets. */
-export async function startSealpost({ mailBase, extraVars = {} } = {}) {
+/** The practice every test shares unless it makes others: the deployment's first practice. */
+export const FIRST_PRACTICE = "riverside";
+
+/**
+ * Starts the Worker in workerd with fresh state and test secrets, and begins its first practice
+ * the way an upgraded single-practice deployment does (docs/OPERATIONS.md, "Upgrade in place"):
+ * `LEGACY_PRACTICE` names it and the operator adopts it, so the `CLINIC_API_KEY` and
+ * `STAFF_ROLES` given here are that practice's. `adopt: false` leaves that to the test.
+ * `persistFrom` (a directory holding a `v3/` tree, e.g. tests/fixtures/legacy-state) is copied
+ * into the fresh state first; `extraVars.CLINIC_API_KEY` and `extraVars.LINK_SIGNING_KEY`, when
+ * given, are also what `apiKey` and `signingSeed` return.
+ */
+export async function startSealpost({ mailBase, extraVars = {}, adopt = true, persistFrom } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const apiKey = randomBytes(16).toString("hex");
-  const signingSeed = randomBytes(32).toString("base64url");
+  const apiKey = extraVars.CLINIC_API_KEY ?? randomBytes(16).toString("hex");
+  const operatorKey = randomBytes(16).toString("hex");
+  const signingSeed = extraVars.LINK_SIGNING_KEY ?? randomBytes(32).toString("base64url");
   const state = mkdtempSync(join(tmpdir(), "sealpost-e2e-"));
+  if (persistFrom) cpSync(persistFrom, state, { recursive: true });
   const vars = {
     PORTAL_ORIGIN: base,
     CLINIC_API_KEY: apiKey,
@@ -132,6 +145,8 @@ export async function startSealpost({ mailBase, extraVars = {} } = {}) {
     SMS_AUTH_TOKEN: SMS_TOKEN,
     SMS_FROM: "+447700900000",
     DEV_MODE: "false",
+    OPERATOR_API_KEY: operatorKey,
+    LEGACY_PRACTICE: FIRST_PRACTICE,
     ...extraVars,
   };
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
@@ -158,9 +173,20 @@ export async function startSealpost({ mailBase, extraVars = {} } = {}) {
     if (Date.now() > deadline) throw new Error(`wrangler did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  const operator = operatorClient(base, operatorKey);
+  if (adopt) {
+    const adopted = await operator.createPractice({
+      id: vars.LEGACY_PRACTICE,
+      name: vars.PRACTICE_NAME ?? "Riverside Surgery",
+      adopt_existing: true,
+    });
+    if (adopted.status !== 201) throw new Error(`adopting the first practice: ${adopted.status} ${JSON.stringify(adopted.json)}\n${log}`);
+  }
   return {
     base,
     apiKey,
+    operatorKey,
+    operator,
     signingSeed,
     clinic: clinicClient(base, apiKey),
     log: () => log,
@@ -174,6 +200,25 @@ export async function startSealpost({ mailBase, extraVars = {} } = {}) {
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
       rmSync(state, { recursive: true, force: true });
     },
+  };
+}
+
+/** The operator API (`OPERATOR_API_KEY`): create, list, suspend and resume practices. */
+export function operatorClient(base, key) {
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}/api/v1/operator${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, json: jsonOrText(await res.text()) };
+  };
+  return {
+    call,
+    createPractice: (practice) => call("POST", "/practices", practice),
+    list: (query = "") => call("GET", `/practices${query}`),
+    suspend: (id) => call("POST", `/practices/${id}/suspend`),
+    resume: (id) => call("POST", `/practices/${id}/resume`),
   };
 }
 

@@ -1,6 +1,7 @@
 //! The clinic API: directory, documents, shares and history. Callers authenticate with the
 //! clinic API key (a Worker secret) as a bearer token.
 
+use sealpost_shared::tenancy::document_storage_key;
 use sealpost_shared::attachments::{may_attach, Attachable};
 use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
@@ -193,7 +194,9 @@ pub async fn upload_document(
             "documents must be 1 byte to {MAX_UPLOAD_BYTES} bytes"
         )));
     }
-    let key = origin::storage_key(patient.as_str(), doc.as_str());
+    // Under the practice's own prefix (documents stored before practices existed keep the key
+    // their row records).
+    let key = document_storage_key(&ctx.practice, patient.as_str(), doc.as_str());
     let bucket = origin::bucket(&ctx.env)?;
     let is_note =
         meta.kind == DocumentKind::ConsultationNote && content_type.starts_with("application/json");
@@ -697,7 +700,7 @@ pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
         link: LinkId::try_from(link_id.clone())
             .map_err(|_| AppError::internal("generated link id invalid"))?,
         access_from: m.access_from,
-        practice: None,
+        practice: Some(ctx.practice.clone()),
     };
     let token = issue_link(&ctx.cfg.keys, &claims, ctx.now)
         .map_err(|e| AppError::internal(format!("cannot issue link: {e:?}")))?;
@@ -1105,7 +1108,6 @@ pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> 
 /// streamed like the portal's), recorded so the list can show recently viewed first.
 pub async fn preview_document(
     ctx: &Ctx,
-    req: &Request,
     raw_patient: &str,
     raw_doc: &str,
     caller: &Caller,
@@ -1122,16 +1124,9 @@ pub async fn preview_document(
         "staff_viewed",
         &doc.id,
     )?;
-    let range = req.headers().get("range")?;
-    origin::stream_document(
-        &ctx.env,
-        ctx.cfg.http_origin.as_ref(),
-        &doc,
-        origin::Disposition::Inline,
-        false,
-        range.as_deref(),
-    )
-    .await
+    // The Worker streams the bytes: they never pass through the practice's Durable Object.
+    origin::StreamOrder::new(&doc, origin::Disposition::Inline, ctx.cfg.http_origin.as_ref())
+        .into_response()
 }
 
 /// `GET /api/v1/clinic/contacts`: the practice's contacts.

@@ -6,6 +6,7 @@ mod dev;
 mod links;
 mod people;
 mod portal;
+mod team;
 
 use futures_util::StreamExt;
 use sealpost_shared::error::ErrorCode;
@@ -30,7 +31,7 @@ pub fn body_limit(method: &Method, path: &str) -> u64 {
 
 /// Identifies the caller of a clinic API route and checks their role allows `action`.
 async fn caller(ctx: &Ctx, req: &Request, action: Action) -> Result<Caller, AppError> {
-    let caller = staff::identify(ctx, req).await?;
+    let caller = staff::identify(ctx, req)?;
     staff::require(&caller, action)?;
     Ok(caller)
 }
@@ -131,7 +132,7 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
             ["api", "v1", "clinic", "patients", patient, "documents", doc, "content"],
         ) => {
             let caller = caller(ctx, req, Action::View).await?;
-            clinic::preview_document(ctx, req, patient, doc, &caller).await
+            clinic::preview_document(ctx, patient, doc, &caller).await
         }
         (Method::Get, ["api", "v1", "clinic", "contacts"]) => {
             caller(ctx, req, Action::View).await?;
@@ -164,6 +165,31 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         (Method::Delete, ["api", "v1", "clinic", "patients", patient]) => {
             let caller = caller(ctx, req, Action::ChangeSettings).await?;
             people::delete_patient(ctx, patient, &caller).await
+        }
+        // The practice's staff and API keys: administrators manage them.
+        (Method::Get, ["api", "v1", "clinic", "staff"]) => {
+            caller(ctx, req, Action::View).await?;
+            team::list_staff(ctx)
+        }
+        (Method::Put, ["api", "v1", "clinic", "staff", email]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            team::put_staff(ctx, req, email, &caller).await
+        }
+        (Method::Delete, ["api", "v1", "clinic", "staff", email]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            team::delete_staff(ctx, email, &caller).await
+        }
+        (Method::Get, ["api", "v1", "clinic", "api-keys"]) => {
+            caller(ctx, req, Action::ChangeSettings).await?;
+            team::list_keys(ctx)
+        }
+        (Method::Post, ["api", "v1", "clinic", "api-keys"]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            team::create_key(ctx, req, &caller).await
+        }
+        (Method::Delete, ["api", "v1", "clinic", "api-keys", id]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            team::revoke_key(ctx, id, &caller)
         }
         // Portal API (link token, then session cookie).
         (Method::Post, ["api", "v1", "portal", "open"]) => portal::open(ctx, req).await,
@@ -234,6 +260,10 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "clinic", "audit"]
             | ["api", "v1", "clinic", "patients", _, "links"]
             | ["api", "v1", "clinic", "patients", _, "links", _]
+            | ["api", "v1", "clinic", "staff"]
+            | ["api", "v1", "clinic", "staff", _]
+            | ["api", "v1", "clinic", "api-keys"]
+            | ["api", "v1", "clinic", "api-keys", _]
             | ["api", "v1", "portal", "open"]
             | ["api", "v1", "portal", "verify", "birthday"]
             | ["api", "v1", "portal", "verify", "sms"]

@@ -24,16 +24,17 @@ use sealpost_shared::sms::{
     attempts_after, check_code, code_from_random, issue_code, may_send_code, SmsChallenge,
     SmsCheck, SEND_MIN_INTERVAL, SMS_POLICY,
 };
-use sealpost_shared::token::{verify_signed, LinkClaims};
+use sealpost_shared::token::{LinkClaims, SignedLink, TokenError};
 use sealpost_shared::wire::{
-    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, ConsultationNote,
+    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge,
     DocumentKind, DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument,
-    PracticeSettings, SharedNote, SmsSent, SmsVerifyRequest, VerifiedResponse,
+    PracticeSettings, SmsSent, SmsVerifyRequest, VerifiedResponse,
 };
 use worker::{Method, Request, Response};
 
 use crate::http::{json_ok, read_json, AppError};
-use crate::origin::{self, Disposition};
+use crate::internal::{self, VerifiedLink};
+use crate::origin::{Disposition, NoteOrder, StreamOrder};
 use crate::random;
 use crate::routes::clinic::{on_file, send_link, LinkMail};
 use crate::settings;
@@ -44,6 +45,8 @@ use crate::webhook;
 
 const BIRTHDAY_FACTOR: &str = "birthday";
 const SMS_FACTOR: &str = "sms";
+/// How stale a session's last-seen time may get before a request writes it again.
+const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// A recipient whose link verified, with their patient.
 struct Holder {
@@ -138,9 +141,20 @@ impl LiveLink {
     }
 }
 
-fn live_link(ctx: &Ctx, token: &str) -> Result<LiveLink, AppError> {
+/// The link the Worker verified for this request (signature, type, audience, issuer, `nbf`;
+/// expiry is judged here): a forged or malformed token never reaches a practice.
+fn verified_link(req: &Request) -> Result<Result<SignedLink, TokenError>, AppError> {
+    let header = req.headers().get(internal::LINK)?.ok_or_else(|| {
+        AppError::internal("a link route reached the practice without a verified link")
+    })?;
+    let link: VerifiedLink = serde_json::from_str(&header)
+        .map_err(|_| AppError::internal("the verified link is unreadable"))?;
+    Ok(Ok(link.into_signed()))
+}
+
+fn live_link(ctx: &Ctx, req: &Request) -> Result<LiveLink, AppError> {
     let settings = settings::load(&ctx.db, &ctx.cfg)?;
-    let verified = verify_signed(&ctx.cfg.keys, token, ctx.now);
+    let verified = verified_link(req)?;
     let holder = match &verified {
         Ok(signed) => holder(ctx, &signed.claims)?,
         Err(_) => None,
@@ -194,7 +208,8 @@ fn challenge(ctx: &Ctx, link: &LiveLink) -> Result<Challenge, AppError> {
 pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let body: OpenLinkRequest = read_json(req).await?;
     let settings = settings::load(&ctx.db, &ctx.cfg)?;
-    let verified = verify_signed(&ctx.cfg.keys, &body.token, ctx.now);
+    let _ = body.token; // the Worker verified this very token (`verified_link`)
+    let verified = verified_link(req)?;
     let holder = match &verified {
         Ok(signed) => holder(ctx, &signed.claims)?,
         Err(_) => None,
@@ -305,7 +320,7 @@ fn start_session(ctx: &Ctx, link: &LiveLink, factor: &str) -> Result<Response, A
     })?;
     response
         .headers_mut()
-        .set("set-cookie", &session_cookie(&secret, max_age))?;
+        .set("set-cookie", &session_cookie(&ctx.practice, &secret, max_age))?;
     Ok(response)
 }
 
@@ -318,7 +333,7 @@ fn wrong_challenge() -> AppError {
 /// `POST /api/v1/portal/verify/birthday` with the link token and the three fields.
 pub async fn verify_birthday(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let body: BirthdayVerifyRequest = read_json(req).await?;
-    let link = live_link(ctx, &body.token)?;
+    let link = live_link(ctx, req)?;
     if link.challenge_kind() != ChallengeKind::Birthday {
         return Err(wrong_challenge());
     }
@@ -371,8 +386,9 @@ pub async fn verify_birthday(ctx: &Ctx, req: &mut Request) -> Result<Response, A
 
 /// `POST /api/v1/portal/sms/send` with `{token}`: a person pressed "Text me a code".
 pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
-    let body: OpenLinkRequest = read_json(req).await?;
-    let link = live_link(ctx, &body.token)?;
+    // The body is `{token}`; the Worker verified that token (`verified_link`).
+    let _: OpenLinkRequest = read_json(req).await?;
+    let link = live_link(ctx, req)?;
     if link.challenge_kind() != ChallengeKind::SmsCode {
         return Err(wrong_challenge());
     }
@@ -433,7 +449,7 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
 /// `POST /api/v1/portal/verify/sms` with `{token, code}`.
 pub async fn verify_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let body: SmsVerifyRequest = read_json(req).await?;
-    let link = live_link(ctx, &body.token)?;
+    let link = live_link(ctx, req)?;
     if link.challenge_kind() != ChallengeKind::SmsCode {
         return Err(wrong_challenge());
     }
@@ -495,8 +511,9 @@ pub async fn verify_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppEr
 /// `POST /api/v1/portal/verify/magic-link` with `{token}`: a person pressed the button on the
 /// confirmation page (contacts, when the practice chose the magic link alone).
 pub async fn confirm_magic_link(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
-    let body: OpenLinkRequest = read_json(req).await?;
-    let link = live_link(ctx, &body.token)?;
+    // The body is `{token}`; the Worker verified that token (`verified_link`).
+    let _: OpenLinkRequest = read_json(req).await?;
+    let link = live_link(ctx, req)?;
     if link.challenge_kind() != ChallengeKind::ConfirmMagicLink {
         return Err(wrong_challenge());
     }
@@ -506,9 +523,9 @@ pub async fn confirm_magic_link(ctx: &Ctx, req: &mut Request) -> Result<Response
 /// The live session of this request, or the reason there is none.
 fn session(ctx: &Ctx, req: &Request) -> Result<(String, SessionRow), AppError> {
     let header = req.headers().get("cookie")?.unwrap_or_default();
-    let secret = session_from_cookie_header(&header)
+    let cookie = session_from_cookie_header(&header)
         .ok_or_else(|| AppError::code(ErrorCode::SessionRequired))?;
-    let key = session_key(&secret);
+    let key = session_key(&cookie.secret);
     let row = ctx.db.session(&key)?;
     let patient = match &row {
         Some(r) => ctx.db.patient(&r.patient_id)?,
@@ -535,12 +552,16 @@ fn session(ctx: &Ctx, req: &Request) -> Result<(String, SessionRow), AppError> {
     let revoked = recipient.is_none_or(|r| r.revoked != 0);
     match (check_session(record.as_ref(), epoch, ctx.now), row) {
         (SessionCheck::Valid, Some(row)) if !revoked => {
-            ctx.db.touch_session(&key, ctx.now_secs())?;
+            // A busy session is written at most once a minute: the idle limit is 30 minutes,
+            // so a minute's slack costs nothing and spares the hot routes a write each.
+            if ctx.now_secs() - row.last_seen >= TOUCH_EVERY_SECONDS {
+                ctx.db.touch_session(&key, ctx.now_secs())?;
+            }
             Ok((key, row))
         }
         (SessionCheck::Revoked, _) | (SessionCheck::Valid, Some(_)) => {
             Err(ApiError::new(ErrorCode::AccessRevoked)
-                .with_practice_name(ctx.cfg.practice_name.clone())
+                .with_practice_name(settings::load(&ctx.db, &ctx.cfg)?.practice_name)
                 .into())
         }
         _ => Err(AppError::code(ErrorCode::SessionRequired)),
@@ -564,7 +585,7 @@ pub fn list(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
         });
     }
     json_ok(&DocumentList {
-        practice_name: ctx.cfg.practice_name.clone(),
+        practice_name: settings::load(&ctx.db, &ctx.cfg)?.practice_name,
         documents,
     })
 }
@@ -603,16 +624,8 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
             .audit(ctx.now_secs(), &row.patient_id, "recipient", event, &doc.id)?;
         webhook::notify(ctx, event, &row.patient_id, Some(&doc.id));
     }
-    let range = req.headers().get("range")?;
-    origin::stream_document(
-        &ctx.env,
-        ctx.cfg.http_origin.as_ref(),
-        &doc,
-        disposition,
-        head_only,
-        range.as_deref(),
-    )
-    .await
+    // The Worker streams the bytes (range and HEAD included): they never pass through here.
+    StreamOrder::new(&doc, disposition, ctx.cfg.http_origin.as_ref()).into_response()
 }
 
 /// `GET /api/v1/portal/documents/{id}/sections`: the sections of a consultation note that were
@@ -631,20 +644,6 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         ),
         None => None,
     };
-    let mut object = origin::bucket(&ctx.env)?
-        .get(doc.storage_key.clone())
-        .execute()
-        .await
-        .map_err(|_| AppError::code(ErrorCode::OriginUnavailable))?
-        .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
-        .body()
-        .ok_or_else(|| AppError::code(ErrorCode::OriginUnavailable))?
-        .bytes()
-        .await
-        .map_err(|_| AppError::code(ErrorCode::OriginUnavailable))?;
-    let note: ConsultationNote = serde_json::from_slice(&object)
-        .map_err(|_| AppError::internal("stored consultation note unreadable"))?;
-    object.clear();
     ctx.db.audit(
         ctx.now_secs(),
         &row.patient_id,
@@ -653,23 +652,25 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         &doc.id,
     )?;
     webhook::notify(ctx, "viewed", &row.patient_id, Some(&doc.id));
-    let settings = settings::load(&ctx.db, &ctx.cfg)?;
-    json_ok(&SharedNote {
-        practice_name: settings.practice_name,
+    // The Worker reads the note and keeps only the granted sections.
+    NoteOrder {
+        storage_key: doc.storage_key.clone(),
+        practice_name: settings::load(&ctx.db, &ctx.cfg)?.practice_name,
         title: doc.title.clone(),
         date: doc
             .date
             .parse()
             .map_err(|_| AppError::internal("stored document date invalid"))?,
-        sections: note.select(chosen.as_deref()),
-    })
+        chosen,
+    }
+    .into_response()
 }
 
 /// `POST /api/v1/portal/sign-out`: ends the session and clears the cookie.
 pub fn sign_out(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let header = req.headers().get("cookie")?.unwrap_or_default();
-    if let Some(secret) = session_from_cookie_header(&header) {
-        ctx.db.delete_session(&session_key(&secret))?;
+    if let Some(cookie) = session_from_cookie_header(&header) {
+        ctx.db.delete_session(&session_key(&cookie.secret))?;
     }
     let mut response = json_ok(&serde_json::json!({ "signed_out": true }))?;
     response

@@ -182,8 +182,7 @@ const MIGRATIONS: &[&str] = &[
         created_by TEXT NOT NULL,
         revoked_at INTEGER
     );
-    ",
-    // 7: an index for every lookup on a table that grows with use, so no query's cost grows
+    ",    // 7: an index for every lookup on a table that grows with use, so no query's cost grows
     // with the practice's history (found by store/db/query_plans.rs, which fails on a full
     // scan). Lookups by recipient and by patient (unshare, erasure, the links list); the
     // sharing history by patient and by share; the mail queue (pending jobs only, by when
@@ -204,33 +203,58 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
-/// Runs the migrations that have not run yet. Idempotent and cheap when up to date.
-pub fn migrate(sql: &dyn Sql) -> Result<(), AppError> {
-    let has_meta = sql
+/// Whether this database has ever been set up (a read only: a Durable Object that was never
+/// begun stays empty when asked).
+pub fn exists(sql: &dyn Sql) -> Result<bool, AppError> {
+    table_exists(sql, "meta")
+}
+
+fn table_exists(sql: &dyn Sql, table: &str) -> Result<bool, AppError> {
+    Ok(sql
         .query(
-            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-            &[],
+            "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?",
+            &[SqlValue::Text(table.to_owned())],
         )?
         .first()
         .and_then(|row| row.get("n"))
         .and_then(serde_json::Value::as_i64)
         .unwrap_or(0)
-        > 0;
-    let done: usize = if has_meta {
-        sql.query("SELECT value FROM meta WHERE key = 'schema_version'", &[])?
-            .first()
-            .and_then(|row| row.get("value"))
-            .and_then(serde_json::Value::as_str)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        > 0)
+}
+
+/// Runs the practice database's migrations that have not run yet. Idempotent and cheap when
+/// up to date; a Durable Object instance calls it once.
+pub fn migrate(sql: &dyn Sql) -> Result<(), AppError> {
+    run_migrations(sql, "meta", MIGRATIONS)
+}
+
+/// Runs `migrations` in order from the first not yet recorded in `meta_table`'s
+/// `schema_version` (a key/value table the first migration creates).
+pub fn run_migrations(
+    sql: &dyn Sql,
+    meta_table: &str,
+    migrations: &[&str],
+) -> Result<(), AppError> {
+    let done: usize = if table_exists(sql, meta_table)? {
+        sql.query(
+            &format!("SELECT value FROM {meta_table} WHERE key = 'schema_version'"),
+            &[],
+        )?
+        .first()
+        .and_then(|row| row.get("value"))
+        .and_then(serde_json::Value::as_str)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
     } else {
         0
     };
-    for (index, migration) in MIGRATIONS.iter().enumerate().skip(done) {
+    for (index, migration) in migrations.iter().enumerate().skip(done) {
         sql.execute_batch(migration)?;
         sql.execute(
-            "INSERT INTO meta (key, value) VALUES ('schema_version', ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &format!(
+                "INSERT INTO {meta_table} (key, value) VALUES ('schema_version', ?)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            ),
             &[SqlValue::Text((index + 1).to_string())],
         )?;
     }

@@ -54,3 +54,18 @@ pub trait Sql {
     /// Runs a script of several `;`-separated statements without arguments (migrations).
     fn execute_batch(&self, script: &str) -> Result<(), AppError>;
 }
+
+/// Runs one statement and deserialises its rows into `T` (by column name).
+pub fn rows<T: serde::de::DeserializeOwned>(
+    sql: &dyn Sql,
+    q: &str,
+    args: &[SqlValue],
+) -> Result<Vec<T>, AppError> {
+    sql.query(q, args)?
+        .into_iter()
+        .map(|row: Row| {
+            serde_json::from_value(Value::Object(row))
+                .map_err(|err| AppError::internal(format!("row shape: {err}")))
+        })
+        .collect()
+}

@@ -63,9 +63,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    if let Some(secret) = session_from_cookie_header(text) {
-        assert_eq!(secret.expose().len(), SESSION_SECRET_LEN);
-        assert_eq!(session_key(&secret).len(), 64);
+    if let Some(cookie) = session_from_cookie_header(text) {
+        assert_eq!(cookie.secret.expose().len(), SESSION_SECRET_LEN);
+        assert_eq!(session_key(&cookie.secret).len(), 64);
     }
 
     if let Ok(address) = EmailAddress::try_from(text) {

@@ -180,6 +180,23 @@ impl Db {
     }
 
     /// Where every document of a patient is stored, deleted or not (for erasure).
+    /// Every stored object of the practice (documents on the clinic's HTTP origin are not
+    /// ours to delete and are left out).
+    pub fn all_storage_keys(&self) -> Result<Vec<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Key {
+            storage_key: String,
+        }
+        Ok(self
+            .rows::<Key>(
+                "SELECT storage_key FROM documents WHERE storage_key NOT LIKE 'http:%'",
+                &[],
+            )?
+            .into_iter()
+            .map(|k| k.storage_key)
+            .collect())
+    }
+
     pub fn storage_keys_of(&self, patient_id: &str) -> Result<Vec<String>, AppError> {
         #[derive(Deserialize)]
         struct Key {

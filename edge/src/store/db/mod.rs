@@ -18,6 +18,7 @@ mod recipients;
 mod sessions;
 mod settings;
 mod shares;
+mod team;
 
 // Every row type keeps its path `crate::store::db::*`, whether code outside `db` names it
 // today or only receives it from a method.
@@ -37,7 +38,7 @@ pub use self::{
 
 use serde::{de::DeserializeOwned, Deserialize};
 
-use super::sql::{Row, Sql, SqlValue};
+use super::sql::{Sql, SqlValue};
 use crate::http::AppError;
 
 pub struct Db {
@@ -71,14 +72,7 @@ impl Db {
     }
 
     fn rows<T: DeserializeOwned>(&self, q: &str, args: &[SqlValue]) -> Result<Vec<T>, AppError> {
-        self.sql
-            .query(q, args)?
-            .into_iter()
-            .map(|row: Row| {
-                serde_json::from_value(serde_json::Value::Object(row))
-                    .map_err(|err| AppError::internal(format!("row shape: {err}")))
-            })
-            .collect()
+        super::sql::rows(self.sql.as_ref(), q, args)
     }
 
     fn first<T: DeserializeOwned>(

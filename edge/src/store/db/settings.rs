@@ -16,6 +16,10 @@ impl Db {
             .map(|v| v.value))
     }
 
+    pub fn delete_setting(&self, key: &str) -> Result<(), AppError> {
+        self.run("DELETE FROM meta WHERE key = ?", &[s(key)])
+    }
+
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), AppError> {
         self.run(
             "INSERT INTO meta (key, value) VALUES (?, ?)

@@ -1,0 +1,100 @@
+//! What the stateless Worker tells a Durable Object beside the client's request, and the
+//! internal routes between them.
+//!
+//! Invariant: only the Worker sets these headers. It removes every `x-sealpost-*` header a
+//! client sent before forwarding ([`strip_client_headers`]), and Durable Objects are reachable
+//! only through the Worker (and each other), so a header here is the Worker's word: the token
+//! was verified, the Access identity was verified, the practice is the one the credential names.
+
+use sealpost_shared::ids::{LinkId, RecipientId};
+use sealpost_shared::tenancy::PracticeId;
+use sealpost_shared::time::from_unix_seconds;
+use sealpost_shared::token::{LinkClaims, SignedLink};
+use serde::{Deserialize, Serialize};
+use worker::Headers;
+
+/// The practice the request is for (its Durable Object checks it is the one it holds).
+pub const PRACTICE: &str = "x-sealpost-practice";
+/// A staff member's email, verified by Cloudflare Access in the Worker.
+pub const STAFF: &str = "x-sealpost-staff";
+/// Set (to "1") for the local development identity; the Durable Object also checks dev mode.
+pub const DEV_IDENTITY: &str = "x-sealpost-dev-identity";
+/// A link token the Worker verified (signature, type, audience, issuer, `nbf`), as JSON.
+pub const LINK: &str = "x-sealpost-link";
+/// On a Durable Object's answer: the body is a [`crate::origin::StreamOrder`] (or [`crate::origin::NoteOrder`]) for the
+/// Worker to carry out (document bytes never pass through a Durable Object).
+pub const STREAM: &str = "x-sealpost-stream";
+/// The value of [`STREAM`] on a consultation note's order (a document's is "1").
+pub const STREAM_NOTE: &str = "note";
+
+/// Removes every `x-sealpost-*` header: what clients send under these names is never trusted.
+pub fn strip_client_headers(headers: &Headers) {
+    let names: Vec<String> = headers
+        .keys()
+        .filter(|name| name.to_ascii_lowercase().starts_with("x-sealpost-"))
+        .collect();
+    for name in names {
+        let _ = headers.delete(&name);
+    }
+}
+
+/// A verified link as the Worker hands it on (the shared types are not wire types).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VerifiedLink {
+    recipient: RecipientId,
+    link: LinkId,
+    access_from: Option<i64>,
+    practice: Option<PracticeId>,
+    expires_at: i64,
+}
+
+impl From<&SignedLink> for VerifiedLink {
+    fn from(signed: &SignedLink) -> Self {
+        Self {
+            recipient: signed.claims.recipient.clone(),
+            link: signed.claims.link.clone(),
+            access_from: signed.claims.access_from.map(|t| t.timestamp()),
+            practice: signed.claims.practice.clone(),
+            expires_at: signed.expires_at.timestamp(),
+        }
+    }
+}
+
+impl VerifiedLink {
+    pub fn into_signed(self) -> SignedLink {
+        SignedLink {
+            claims: LinkClaims {
+                recipient: self.recipient,
+                link: self.link,
+                access_from: self.access_from.map(from_unix_seconds),
+                practice: self.practice,
+            },
+            expires_at: from_unix_seconds(self.expires_at),
+        }
+    }
+}
+
+/// `POST /internal/practice/init`: the directory asks a practice's Durable Object to begin.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InitPractice {
+    pub id: PracticeId,
+    pub name: String,
+    pub mail_from: Option<String>,
+    pub adopt_existing: bool,
+}
+
+/// The practice's answer to [`InitPractice`]: its first key (shown once to the operator) and
+/// the staff it holds (an adopted practice brings its `STAFF_ROLES`), for the directory.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PracticeBegun {
+    pub api_key: String,
+    pub created_at: i64,
+    pub staff: Vec<String>,
+}
+
+/// `PUT`/`DELETE /internal/directory/staff`: a practice tells the directory who belongs to it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StaffMembership {
+    pub email: String,
+    pub practice: PracticeId,
+}
