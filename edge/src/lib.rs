@@ -1,6 +1,6 @@
 //! Sealpost's edge: a Cloudflare Worker for many practices, and their Durable Objects.
 //!
-//! - [`front`] is the stateless Worker: it bounds bodies, verifies link and Access tokens,
+//! - `front` is the stateless Worker: it bounds bodies, verifies link and Access tokens,
 //!   reads which practice a key, cookie or link names, makes one call to that practice's
 //!   Durable Object (or to the directory, for the operator), streams documents itself, and
 //!   sends every response through `http::secure`, which sets the security headers;
