@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 1: installs what is missing, builds everything, and runs Sealpost locally on
-# loopback with demo data (one practice, one patient, three documents shared by link).
+# loopback with demo data: two practices side by side, each with a patient and three
+# documents shared by link.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-8787}
@@ -13,16 +14,18 @@ bash scripts/build-edge.sh
 
 # edge/wrangler.toml is production-shaped; the development switches (the outbox instead of a
 # mail provider, the dev identity) are passed here with --var and only work on loopback.
-# Local secrets, made once: a random clinic API key and link-signing key.
+# Local secrets, made once: a random operator key and link-signing key (a checkout from before
+# practices existed gets the operator key added).
 if [ ! -f edge/.dev.vars ]; then
   node -e '
     const c = require("node:crypto");
-    console.log("CLINIC_API_KEY=" + c.randomBytes(24).toString("hex"));
     console.log("LINK_SIGNING_KEY=" + c.randomBytes(32).toString("base64url"));
     console.log("LINK_SIGNING_KID=dev-1");
   ' > edge/.dev.vars
 fi
-API_KEY=$(sed -n 's/^CLINIC_API_KEY=//p' edge/.dev.vars)
+grep -q '^OPERATOR_API_KEY=' edge/.dev.vars ||
+  node -e 'console.log("OPERATOR_API_KEY=" + require("node:crypto").randomBytes(24).toString("hex"))' >> edge/.dev.vars
+OPERATOR_KEY=$(sed -n 's/^OPERATOR_API_KEY=//p' edge/.dev.vars)
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 (cd edge && exec ../node_modules/.bin/wrangler dev --local --ip 127.0.0.1 --port "$PORT" \
@@ -36,19 +39,21 @@ for _ in $(seq 1 120); do
   kill -0 $wrangler_pid 2>/dev/null || { echo "wrangler exited" >&2; exit 1; }
   sleep 0.5
 done
-node scripts/seed-demo.mjs "$ORIGIN" "$API_KEY"
+# Two practices (created once; their first API keys are kept in .wrangler/dev-practices.json,
+# since the operator API shows a key only once), each seeded with the demo patient's documents.
+node scripts/seed-demo.mjs "$ORIGIN" "$OPERATOR_KEY" .wrangler/dev-practices.json
 
 cat <<TXT
 
-  Sealpost is running on $ORIGIN with demo data.
+  Sealpost is running on $ORIGIN with two demo practices.
 
-  1. Open the dev outbox:  $ORIGIN/dev/outbox
-  2. Click the link in the newest email (it opens the portal).
-  3. Enter the demo patient's date of birth: 7 3 1984.
-  4. Open or download the documents.
-  5. The clinic console (local development identity, admin): $ORIGIN/console
+  1. Open a practice's dev outbox (above), click the link in the newest email.
+  2. Enter the demo patient's date of birth: 7 3 1984.
+  3. Open or download the documents.
+  4. The clinic console (local development identity, admin in both): $ORIGIN/console
+     (it asks which practice first).
 
-  Clinic API key (local only): $API_KEY   (in edge/.dev.vars)
+  Operator API key (local only, in edge/.dev.vars): $OPERATOR_KEY
   Stop with Ctrl-C.
 TXT
 wait $wrangler_pid

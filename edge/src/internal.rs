@@ -26,6 +26,13 @@ pub const LINK: &str = "x-sealpost-link";
 pub const STREAM: &str = "x-sealpost-stream";
 /// The value of [`STREAM`] on a consultation note's order (a document's is "1").
 pub const STREAM_NOTE: &str = "note";
+/// The value of [`STREAM`] on an upload's order: the Worker stores the body, then asks again.
+pub const STREAM_UPLOAD: &str = "upload";
+/// On the first step of an upload: the body's declared length (the body itself stays with the
+/// Worker).
+pub const DECLARED_LENGTH: &str = "x-sealpost-declared-length";
+/// On the second step of an upload: what the Worker stored (`origin::Stored`, JSON).
+pub const UPLOAD: &str = "x-sealpost-upload";
 
 /// Removes every `x-sealpost-*` header: what clients send under these names is never trusted.
 pub fn strip_client_headers(headers: &Headers) {

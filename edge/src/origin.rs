@@ -70,6 +70,35 @@ pub struct StreamOrder {
     pub origin: Option<OriginAccess>,
 }
 
+/// What a Durable Object hands the Worker for an upload it allows: where to store the body
+/// and what to check on the way.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UploadOrder {
+    pub storage_key: String,
+    /// A structured consultation note (JSON): read whole and checked before it is stored.
+    pub note: bool,
+    /// The declared length, already checked against the limits.
+    pub size: u64,
+}
+
+impl UploadOrder {
+    pub fn into_response(self) -> Result<Response, AppError> {
+        let mut response = crate::http::json_ok(&self)?;
+        response
+            .headers_mut()
+            .set(crate::internal::STREAM, crate::internal::STREAM_UPLOAD)?;
+        Ok(response)
+    }
+}
+
+/// What the Worker stored for an [`UploadOrder`], handed back for the practice to record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Stored {
+    pub size: u64,
+    /// A structured note's section ids.
+    pub sections: Option<Vec<String>>,
+}
+
 /// What a Durable Object hands the Worker for a consultation note: which note, what to call
 /// it, and which sections were granted (`None`: all).
 #[derive(Debug, Serialize, Deserialize)]
@@ -235,10 +264,7 @@ async fn from_http(
         AppError::code(ErrorCode::OriginUnavailable)
     };
     let headers = Headers::new();
-    headers.set(
-        "authorization",
-        &format!("Bearer {}", origin.token),
-    )?;
+    headers.set("authorization", &format!("Bearer {}", origin.token))?;
     if let ByteRange::Partial { start, end } = wanted {
         headers.set("range", &format!("bytes={start}-{end}"))?;
     }

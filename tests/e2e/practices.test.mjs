@@ -95,8 +95,8 @@ test("a practice's key reaches only its own patients: the other practice's ids a
   assert.equal(share.status, 404, JSON.stringify(share.json));
   // The same patient id may exist in both practices: they are different people.
   ok(await south.upsertPatient("pn1", { ...demoPatient.body, name: "South's own pn1", email: "other@patients.example" }));
-  assert.equal((await north.call("GET", "/api/v1/clinic/patients/pn1")).json.name, "Patient pn1");
-  assert.equal((await south.call("GET", "/api/v1/clinic/patients/pn1")).json.name, "South's own pn1");
+  assert.equal((await north.call("GET", "/api/v1/clinic/patients/pn1")).json.patient.name, "Patient pn1");
+  assert.equal((await south.call("GET", "/api/v1/clinic/patients/pn1")).json.patient.name, "South's own pn1");
   // South still has no document dn1: north's upload is north's.
   assert.equal((await south.call("GET", "/api/v1/clinic/patients/pn1/documents/dn1/content")).status, 404);
   // A key whose prefix names the other practice (north's secret under south's name) is refused.
@@ -182,7 +182,7 @@ test("staff reach the practices they belong to: another practice's routes are 40
     { role: "viewer", staff: "North admin" });
   assert.equal(put.status, 200, JSON.stringify(put.json));
   const picker = await (await fetch(`${app.base}/api/v1/staff/practices`, { headers: as(STAFF.admin) })).json();
-  assert.deepEqual(picker.practices.map((p) => p.id).sort(), [FIRST_PRACTICE, "north"]);
+  assert.deepEqual(picker.practices.map((p) => p.id).sort(), ["north", FIRST_PRACTICE]);
   // With two practices, they must say which.
   const unnamed = await fetch(`${app.base}/api/v1/clinic/me`, { headers: as(STAFF.admin) });
   assert.equal(unnamed.status, 409);

@@ -80,7 +80,8 @@ pub async fn record_membership(
     init.with_method(method)
         .with_headers(headers)
         .with_body(Some(json.into()));
-    let request = Request::new_with_init("https://directory.internal/internal/directory/staff", &init)?;
+    let request =
+        Request::new_with_init("https://directory.internal/internal/directory/staff", &init)?;
     let response = env
         .durable_object(BINDING)?
         .get_by_name(NAME)?
@@ -115,7 +116,10 @@ async fn route(
                 .ok_or_else(|| AppError::code(ErrorCode::NotFound))?;
             json_ok(&practice)
         }
-        (Method::Post, ["api", "v1", "operator", "practices", id, action @ ("suspend" | "resume")]) => {
+        (
+            Method::Post,
+            ["api", "v1", "operator", "practices", id, action @ ("suspend" | "resume")],
+        ) => {
             let id = practice_id(id)?;
             tables
                 .practice(&id)?

@@ -35,6 +35,12 @@ pub enum Destination {
     Answer(Response),
     /// The operator API and the staff directory.
     Directory(Request),
+    /// A document upload to one practice: the Worker keeps the body (see `front::upload`).
+    Upload {
+        practice: PracticeId,
+        original: Request,
+        extra: Vec<(&'static str, String)>,
+    },
     /// One practice's Durable Object. `range` and `head_only` are kept for a stream order.
     Practice {
         practice: PracticeId,
@@ -144,7 +150,9 @@ async fn memberships(env: &Env, who: &Staff) -> Result<StaffPractices, AppError>
         .durable_object(crate::directory::BINDING)?
         .get_by_name(crate::directory::NAME)?;
     let mut response = stub
-        .fetch_with_str(&format!("https://directory.internal/internal/directory/staff?{query}"))
+        .fetch_with_str(&format!(
+            "https://directory.internal/internal/directory/staff?{query}"
+        ))
         .await?;
     if response.status_code() != 200 {
         return Err(AppError::internal("the directory did not answer"));
@@ -181,7 +189,7 @@ async fn clinic(req: Request, cfg: &Config, env: &Env, now: Now) -> Result<Desti
     if let Some(key) = bearer(&req)? {
         // The practice's own Durable Object checks the key against its stored hashes.
         let practice = legacy_or(cfg, route_of_api_key(key.expose()), ErrorCode::Unauthorized)?;
-        return to_practice(req, practice, &[], forward::Body::Stream).await;
+        return clinic_to(req, practice, Vec::new()).await;
     }
     let who = staff(&req, cfg, now)
         .await?
@@ -198,26 +206,25 @@ async fn clinic(req: Request, cfg: &Config, env: &Env, now: Now) -> Result<Desti
             })
         })
         .transpose()?;
-    let practice = match chosen {
-        Some(practice) => practice,
-        None => {
-            let mut list = memberships(env, &who).await?.practices;
-            match (list.pop(), list.is_empty()) {
-                (Some(only), true) => only.id,
-                (Some(_), false) => return Err(AppError::code(ErrorCode::PracticeRequired)),
-                (None, _) => match (&who, &cfg.legacy_practice) {
-                    (Staff::DevIdentity, Some(legacy)) => legacy.clone(),
-                    _ => {
-                        return Err(ApiError::new(ErrorCode::Forbidden)
+    let practice =
+        match chosen {
+            Some(practice) => practice,
+            None => {
+                let mut list = memberships(env, &who).await?.practices;
+                match (list.pop(), list.is_empty()) {
+                    (Some(only), true) => only.id,
+                    (Some(_), false) => return Err(AppError::code(ErrorCode::PracticeRequired)),
+                    (None, _) => match (&who, &cfg.legacy_practice) {
+                        (Staff::DevIdentity, Some(legacy)) => legacy.clone(),
+                        _ => return Err(ApiError::new(ErrorCode::Forbidden)
                             .with_message(
                                 "You have no role in Sealpost. Ask your practice's administrator.",
                             )
-                            .into())
-                    }
-                },
+                            .into()),
+                    },
+                }
             }
-        }
-    };
+        };
     let extra = match who {
         Staff::Email(email) => vec![(internal::STAFF, email)],
         Staff::DevIdentity => vec![
@@ -225,6 +232,30 @@ async fn clinic(req: Request, cfg: &Config, env: &Env, now: Now) -> Result<Desti
             (internal::DEV_IDENTITY, "1".to_owned()),
         ],
     };
+    clinic_to(req, practice, extra).await
+}
+
+/// A clinic API request for `practice`; an upload keeps its body in the Worker.
+async fn clinic_to(
+    req: Request,
+    practice: PracticeId,
+    mut extra: Vec<(&'static str, String)>,
+) -> Result<Destination, AppError> {
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if req.method() == Method::Put
+        && matches!(
+            segments.as_slice(),
+            ["api", "v1", "clinic", "patients", _, "documents", _]
+        )
+    {
+        extra.push((internal::PRACTICE, practice.to_string()));
+        return Ok(Destination::Upload {
+            practice,
+            original: req,
+            extra,
+        });
+    }
     to_practice(req, practice, &extra, forward::Body::Stream).await
 }
 

@@ -13,6 +13,8 @@ pub enum Body {
     Stream,
     /// A body the Worker already read (and bounded).
     Bytes(Vec<u8>),
+    /// No body: the Worker keeps the client's (an upload's bytes never go to a practice).
+    Empty,
 }
 
 pub fn request(req: &Request, extra: &[(&str, String)], body: Body) -> Result<Request, AppError> {
@@ -21,12 +23,17 @@ pub fn request(req: &Request, extra: &[(&str, String)], body: Body) -> Result<Re
         headers.append(&name, &value)?;
     }
     internal::strip_client_headers(&headers);
+    if matches!(body, Body::Empty) {
+        // The length of a body that is not sent would be a lie.
+        headers.delete("content-length")?;
+    }
     for (name, value) in extra {
         headers.set(name, value)?;
     }
     let method = req.method();
     let body = match body {
         Body::Bytes(bytes) => Some(Uint8Array::from(bytes.as_slice()).into()),
+        Body::Empty => None,
         Body::Stream if matches!(method, Method::Get | Method::Head) => None,
         Body::Stream => req.inner().body().map(Into::into),
     };

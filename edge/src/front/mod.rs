@@ -10,6 +10,7 @@ mod access;
 mod destination;
 mod forward;
 pub mod stream;
+mod upload;
 
 use worker::{Env, Request, Response};
 
@@ -74,6 +75,14 @@ async fn api(req: Request, env: &Env, path: &str) -> Result<Response, AppError> 
                 .durable_object(crate::directory::BINDING)?
                 .get_by_name(crate::directory::NAME)?;
             Ok(stub.fetch_with_request(forwarded).await?)
+        }
+        Destination::Upload {
+            practice,
+            original,
+            extra,
+        } => {
+            let stub = crate::store::practice_stub(env, &cfg, &practice)?;
+            strip_internal(upload::carry_out(env, &stub, original, &extra).await?)
         }
         Destination::Practice {
             practice,

@@ -1,7 +1,6 @@
 //! The clinic API: directory, documents, shares and history. Callers authenticate with the
 //! clinic API key (a Worker secret) as a bearer token.
 
-use sealpost_shared::tenancy::document_storage_key;
 use sealpost_shared::attachments::{may_attach, Attachable};
 use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
@@ -15,20 +14,23 @@ use sealpost_shared::recipients::{
 };
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::staff::StaffIdentity;
+use sealpost_shared::tenancy::document_storage_key;
 use sealpost_shared::text::{collect, optional_text, required_text};
 use sealpost_shared::time::Now;
 use sealpost_shared::token::{issue_link, LinkClaims, LINK_LIFETIME};
 use sealpost_shared::wire::{
-    ApiError, ConsultationNote, ContactEntry, ContactUpsert, Document, DocumentKind,
-    DocumentUpload, ExternalDocument, FieldProblem, Patient, PatientFile, PatientSummary,
-    PatientUpsert, PracticeSettings, RecipientProblem, ShareMethod, ShareRequest, ShareResponse,
-    StaffDocument, UnshareRequest,
+    ApiError, ContactEntry, ContactUpsert, Document, DocumentKind, DocumentUpload,
+    ExternalDocument, FieldProblem, Patient, PatientFile, PatientSummary, PatientUpsert,
+    PracticeSettings, RecipientProblem, ShareMethod, ShareRequest, ShareResponse, StaffDocument,
+    UnshareRequest,
 };
 use worker::{Request, Response};
 
 use crate::http::{json_ok, json_response, read_json, AppError};
+use crate::internal;
 use crate::mail;
 use crate::origin;
+use crate::origin::{Stored, UploadOrder};
 use crate::random;
 use crate::settings;
 use crate::staff::Caller;
@@ -159,8 +161,11 @@ pub async fn upsert_patient(
     json_ok(&patient_json(&row)?)
 }
 
-/// `PUT /api/v1/clinic/patients/{patient}/documents/{doc}?kind=&title=&date=` with the
-/// document as the body. The body streams into R2.
+/// `PUT /api/v1/clinic/patients/{patient}/documents/{doc}?kind=&title=&date=`, in two steps
+/// so the bytes never pass through this Durable Object: first (no `internal::UPLOAD` header)
+/// the practice checks the caller, the patient and the id and answers an [`UploadOrder`]; the
+/// Worker streams the body into R2 (or checks a structured note) and then asks again with
+/// what it stored, and the practice records the document.
 pub async fn upload_document(
     ctx: &Ctx,
     req: &mut Request,
@@ -178,66 +183,58 @@ pub async fn upload_document(
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
-    // Refused before a byte is stored: an id never moves to another patient.
-    claim_for(ctx, &doc, &patient)?;
     let content_type = req
         .headers()
         .get("content-type")?
         .unwrap_or_else(|| "application/octet-stream".to_owned());
-    let size: u64 = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| invalid("send the document with a Content-Length"))?;
-    if size == 0 || size > MAX_UPLOAD_BYTES {
-        return Err(invalid(format!(
-            "documents must be 1 byte to {MAX_UPLOAD_BYTES} bytes"
-        )));
-    }
-    // Under the practice's own prefix (documents stored before practices existed keep the key
-    // their row records).
-    let key = document_storage_key(&ctx.practice, patient.as_str(), doc.as_str());
-    let bucket = origin::bucket(&ctx.env)?;
-    let is_note =
-        meta.kind == DocumentKind::ConsultationNote && content_type.starts_with("application/json");
-    // A structured note is small JSON, read whole to check it; any other document streams.
-    let sections = if is_note {
-        if size > MAX_NOTE_BYTES {
+    let stored: Option<Stored> = match req.headers().get(internal::UPLOAD)? {
+        Some(json) => Some(
+            serde_json::from_str(&json)
+                .map_err(|_| AppError::internal("the stored upload is unreadable"))?,
+        ),
+        None => None,
+    };
+    let Some(stored) = stored else {
+        // Refused before a byte is stored: an id never moves to another patient.
+        claim_for(ctx, &doc, &patient)?;
+        // The Worker keeps the body and says how long it declares itself.
+        let size: u64 = req
+            .headers()
+            .get(internal::DECLARED_LENGTH)?
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| invalid("send the document with a Content-Length"))?;
+        if size == 0 || size > MAX_UPLOAD_BYTES {
+            return Err(invalid(format!(
+                "documents must be 1 byte to {MAX_UPLOAD_BYTES} bytes"
+            )));
+        }
+        let note = meta.kind == DocumentKind::ConsultationNote
+            && content_type.starts_with("application/json");
+        if note && size > MAX_NOTE_BYTES {
             return Err(invalid(format!(
                 "a structured note is at most {MAX_NOTE_BYTES} bytes"
             )));
         }
-        let bytes = req.bytes().await?;
-        let note: ConsultationNote = serde_json::from_slice(&bytes)
-            .map_err(|e| invalid(format!("the consultation note is not valid: {e}")))?;
-        if let Some(problem) = note.problem() {
-            return Err(invalid(problem));
+        // Under the practice's own prefix (documents stored before practices existed keep
+        // the key their row records).
+        return UploadOrder {
+            storage_key: document_storage_key(&ctx.practice, patient.as_str(), doc.as_str()),
+            note,
+            size,
         }
-        let ids: Vec<&str> = note.sections.iter().map(|s| s.id.as_str()).collect();
-        bucket
-            .put(key.clone(), worker::Data::Bytes(bytes))
-            .execute()
-            .await
-            .map_err(|e| AppError::internal(format!("R2 put failed: {e}")))?;
-        Some(
-            serde_json::to_string(&ids)
+        .into_response();
+    };
+    let key = document_storage_key(&ctx.practice, patient.as_str(), doc.as_str());
+    let sections = match &stored.sections {
+        Some(ids) => Some(
+            serde_json::to_string(ids)
                 .map_err(|_| AppError::internal("section ids not serialisable"))?,
-        )
-    } else {
-        let stream = req
-            .inner()
-            .body()
-            .ok_or_else(|| invalid("the document body is empty"))?;
-        bucket
-            .put(key.clone(), worker::Data::ReadableStream(stream))
-            .execute()
-            .await
-            .map_err(|e| AppError::internal(format!("R2 put failed: {e}")))?;
-        None
+        ),
+        None => None,
     };
     let now = clock_secs();
-    // Decided again after the upload's await, with no await before the write: another
-    // request may have taken the id meanwhile (the upsert itself also refuses to move an id).
+    // Decided again after the upload, with no await before the write: another request may
+    // have taken the id meanwhile (the upsert itself also refuses to move an id).
     let claim = claim_for(ctx, &doc, &patient)?;
     ctx.db.upsert_document(
         doc.as_str(),
@@ -245,7 +242,7 @@ pub async fn upload_document(
         &kind_name(meta.kind),
         &title,
         &meta.date.format("%Y-%m-%d").to_string(),
-        i64::try_from(size).unwrap_or(i64::MAX),
+        i64::try_from(stored.size).unwrap_or(i64::MAX),
         &content_type,
         &key,
         sections.as_deref(),
@@ -258,7 +255,7 @@ pub async fn upload_document(
         kind: meta.kind,
         title,
         date: meta.date,
-        size,
+        size: stored.size,
         content_type,
     };
     Ok(json_response(&document, 201))
@@ -1125,8 +1122,12 @@ pub async fn preview_document(
         &doc.id,
     )?;
     // The Worker streams the bytes: they never pass through the practice's Durable Object.
-    origin::StreamOrder::new(&doc, origin::Disposition::Inline, ctx.cfg.http_origin.as_ref())
-        .into_response()
+    origin::StreamOrder::new(
+        &doc,
+        origin::Disposition::Inline,
+        ctx.cfg.http_origin.as_ref(),
+    )
+    .into_response()
 }
 
 /// `GET /api/v1/clinic/contacts`: the practice's contacts.

@@ -26,9 +26,9 @@ use sealpost_shared::sms::{
 };
 use sealpost_shared::token::{LinkClaims, SignedLink, TokenError};
 use sealpost_shared::wire::{
-    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge,
-    DocumentKind, DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument,
-    PracticeSettings, SmsSent, SmsVerifyRequest, VerifiedResponse,
+    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, DocumentKind,
+    DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument, PracticeSettings, SmsSent,
+    SmsVerifyRequest, VerifiedResponse,
 };
 use worker::{Method, Request, Response};
 
@@ -318,9 +318,10 @@ fn start_session(ctx: &Ctx, link: &LiveLink, factor: &str) -> Result<Response, A
     let mut response = json_ok(&VerifiedResponse {
         practice_name: link.settings.practice_name.clone(),
     })?;
-    response
-        .headers_mut()
-        .set("set-cookie", &session_cookie(&ctx.practice, &secret, max_age))?;
+    response.headers_mut().set(
+        "set-cookie",
+        &session_cookie(&ctx.practice, &secret, max_age),
+    )?;
     Ok(response)
 }
 

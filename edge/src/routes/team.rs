@@ -65,8 +65,13 @@ pub async fn put_staff(
         added_by: actor.clone(),
     };
     ctx.db.put_staff(&member)?;
-    ctx.db
-        .audit(ctx.now_secs(), "", &actor, "staff_role_set", &role_name(&member))?;
+    ctx.db.audit(
+        ctx.now_secs(),
+        "",
+        &actor,
+        "staff_role_set",
+        &role_name(&member),
+    )?;
     tell_directory(ctx, Method::Put, &email).await;
     json_ok(&member)
 }

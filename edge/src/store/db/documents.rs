@@ -179,7 +179,6 @@ impl Db {
         self.withdraw_document(document_id)
     }
 
-    /// Where every document of a patient is stored, deleted or not (for erasure).
     /// Every stored object of the practice (documents on the clinic's HTTP origin are not
     /// ours to delete and are left out).
     pub fn all_storage_keys(&self) -> Result<Vec<String>, AppError> {
@@ -197,6 +196,7 @@ impl Db {
             .collect())
     }
 
+    /// Where every document of a patient is stored, deleted or not (for erasure).
     pub fn storage_keys_of(&self, patient_id: &str) -> Result<Vec<String>, AppError> {
         #[derive(Deserialize)]
         struct Key {
