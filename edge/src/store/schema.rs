@@ -182,7 +182,8 @@ const MIGRATIONS: &[&str] = &[
         created_by TEXT NOT NULL,
         revoked_at INTEGER
     );
-    ", // 7: an index for every lookup on a table that grows with use, so no query's cost grows
+    ",
+    // 7: an index for every lookup on a table that grows with use, so no query's cost grows
     // with the practice's history (found by store/db/query_plans.rs, which fails on a full
     // scan). Lookups by recipient and by patient (unshare, erasure, the links list); the
     // sharing history by patient and by share; the mail queue (pending jobs only, by when
