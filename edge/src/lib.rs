@@ -22,6 +22,7 @@ mod sms;
 mod staff;
 mod store;
 mod webhook;
+mod workflows;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -17,7 +17,8 @@ let mail, dev, unconfigured;
 before(async () => {
   mail = await startFakeMail();
   dev = await startSealpost({ mailBase: mail.base, extraVars: { DEV_MODE: "true" } });
-  unconfigured = await startSealpost({ extraVars: { DEV_MODE: "false" } });
+  // Without a mail provider even the operator cannot begin a practice: leave it unadopted.
+  unconfigured = await startSealpost({ extraVars: { DEV_MODE: "false" }, adopt: false });
 });
 after(async () => {
   await dev?.stop();

@@ -54,16 +54,21 @@ pub async fn of(req: Request, cfg: &Config, env: &Env, now: Now) -> Result<Desti
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
+        // The portal's actions are POSTs: anything else (a mail scanner's GET) is refused
+        // before any credential is looked at, and changes nothing.
+        ["api", "v1", "portal", "open" | "sign-out"]
+        | ["api", "v1", "portal", "verify", _]
+        | ["api", "v1", "portal", "sms", "send"]
+            if req.method() != Method::Post =>
+        {
+            Err(AppError::code(ErrorCode::MethodNotAllowed))
+        }
         ["api", "v1", "operator", ..] => operator(req, cfg).await,
         ["api", "v1", "staff", "practices"] => staff_practices(req, cfg, env, now).await,
         ["api", "v1", "clinic", ..] => clinic(req, cfg, env, now).await,
         ["api", "v1", "portal", "open"]
         | ["api", "v1", "portal", "verify", _]
-        | ["api", "v1", "portal", "sms", "send"]
-            if req.method() == Method::Post =>
-        {
-            link(req, cfg, now).await
-        }
+        | ["api", "v1", "portal", "sms", "send"] => link(req, cfg, now).await,
         ["api", "v1", "portal", ..] => session(req, cfg).await,
         ["dev", "outbox"] => outbox(req, cfg).await,
         _ => Err(AppError::code(ErrorCode::NotFound)),

@@ -6,7 +6,7 @@ use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
 use sealpost_shared::documents::{claim_document_id, DocumentClaim};
 use sealpost_shared::error::ErrorCode;
-use sealpost_shared::ids::{ContactId, DocumentId, LinkId, PatientId, RecipientId};
+use sealpost_shared::ids::{ContactId, DocumentId, PatientId};
 use sealpost_shared::practice::{changed_settings, settings_problems};
 use sealpost_shared::recipients::{
     eligible_recipient, is_valid_email, reachable, ContactView, PatientContactView, RecipientKind,
@@ -16,8 +16,6 @@ use sealpost_shared::sender::choose_sender;
 use sealpost_shared::staff::StaffIdentity;
 use sealpost_shared::tenancy::document_storage_key;
 use sealpost_shared::text::{collect, optional_text, required_text};
-use sealpost_shared::time::Now;
-use sealpost_shared::token::{issue_link, LinkClaims, LINK_LIFETIME};
 use sealpost_shared::wire::{
     ApiError, ContactEntry, ContactUpsert, Document, DocumentKind, DocumentUpload,
     ExternalDocument, FieldProblem, Patient, PatientFile, PatientSummary, PatientUpsert,
@@ -36,6 +34,8 @@ use crate::settings;
 use crate::staff::Caller;
 use crate::store::db::{Attachment, ContactRow, DocumentRow, NewMail, PatientRow, RecipientRow};
 use crate::store::Ctx;
+use crate::workflows::links::{send_link, LinkMail};
+use crate::workflows::Practice;
 
 /// Largest document accepted through the API (Workers accept request bodies up to 100 MB on
 /// every plan; R2 streams them without buffering).
@@ -554,7 +554,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
             access_from: None,
         };
         match &attachments {
-            None => send_link(ctx, &mail)?,
+            None => send_link(&Practice::from(ctx), &mail)?,
             Some(list) => send_attachments(ctx, &mail, list)?,
         }
     }
@@ -571,7 +571,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
 }
 
 pub(super) const RELATIONSHIP: &str = "relationship";
-pub(super) const PRACTICE: &str = "practice";
+pub(super) use crate::workflows::links::PRACTICE;
 
 fn contact_views(rows: Vec<ContactRow>) -> Vec<ContactView> {
     rows.into_iter()
@@ -671,99 +671,6 @@ fn send_attachments(ctx: &Ctx, m: &LinkMail<'_>, attachments: &str) -> Result<()
             body: &text,
         },
     )
-}
-
-/// One link email: who it is for and from, and which share it delivers.
-pub struct LinkMail<'a> {
-    pub practice_name: &'a str,
-    pub patient_id: &'a str,
-    pub recipient_id: &'a str,
-    /// The address on file.
-    pub to: &'a str,
-    pub from: &'a str,
-    pub share_id: Option<&'a str>,
-    pub label: &'a str,
-    /// When the access began (carried over by renewals); `None`: now, a new share.
-    pub access_from: Option<Now>,
-}
-
-/// Issues a new link for the recipient and queues the email to the address on file.
-pub fn send_link(ctx: &Ctx, m: &LinkMail<'_>) -> Result<(), AppError> {
-    let (practice_name, patient_id, recipient_id) = (m.practice_name, m.patient_id, m.recipient_id);
-    let link_id = random::id()?;
-    let claims = LinkClaims {
-        recipient: RecipientId::try_from(recipient_id.to_owned())
-            .map_err(|_| AppError::internal("stored recipient id invalid"))?,
-        link: LinkId::try_from(link_id.clone())
-            .map_err(|_| AppError::internal("generated link id invalid"))?,
-        access_from: m.access_from,
-        practice: Some(ctx.practice.clone()),
-    };
-    let token = issue_link(&ctx.cfg.keys, &claims, ctx.now)
-        .map_err(|e| AppError::internal(format!("cannot issue link: {e:?}")))?;
-    // Every link is recorded: opening it is checked against this row (issued by us, to this
-    // recipient, not revoked).
-    ctx.db.insert_link(
-        &link_id,
-        recipient_id,
-        m.share_id,
-        ctx.now_secs(),
-        (ctx.now + LINK_LIFETIME).timestamp(),
-    )?;
-    // The token travels in the fragment: browsers never send it to any server.
-    let link = format!("{}/open#{token}", ctx.cfg.portal_origin);
-    let (subject, text) = mail::link_email(practice_name, &link);
-    mail::queue(
-        ctx,
-        &NewMail {
-            id: &random::id()?,
-            share_id: m.share_id,
-            recipient_label: m.label,
-            attachments: None,
-            patient_id,
-            to: m.to,
-            from_email: m.from,
-            from_name: practice_name,
-            subject: &subject,
-            body: &text,
-        },
-    )
-}
-
-/// A recipient's email and mobile as on file now: the patient's own, or the contact's.
-pub struct OnFile {
-    pub email: Option<String>,
-    pub mobile: Option<String>,
-}
-
-pub fn on_file(ctx: &Ctx, recipient: &RecipientRow) -> Result<OnFile, AppError> {
-    match (
-        recipient.contact_scope.as_deref(),
-        recipient.contact_id.as_deref(),
-    ) {
-        (Some(scope), Some(id)) => {
-            // Practice contacts belong to no patient; relationships to this one.
-            let owner = if scope == PRACTICE {
-                ""
-            } else {
-                recipient.patient_id.as_str()
-            };
-            let contact = ctx.db.contact(scope, owner, id)?;
-            Ok(OnFile {
-                email: contact.as_ref().and_then(|c| c.email.clone()),
-                mobile: contact.and_then(|c| c.mobile),
-            })
-        }
-        _ => {
-            let patient = ctx.db.patient(&recipient.patient_id)?;
-            Ok(OnFile {
-                email: patient
-                    .as_ref()
-                    .and_then(|p| p.email_on_file().map(str::to_owned)),
-                mobile: patient.and_then(|p| p.mobile),
-            })
-        }
-    }
 }
 
 /// `PUT /api/v1/clinic/patients/{id}/relationships/{contact}`

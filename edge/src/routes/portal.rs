@@ -1,34 +1,21 @@
 //! The portal API: open a link, prove who you are, list and fetch documents, sign out.
 //!
-//! Every decision is made by `sealpost_shared`; this module reads state, calls the decision,
-//! writes what it returns and answers. GET and HEAD change nothing except a session's
-//! last-seen time and the view audit.
+//! The Worker verified the link token (`internal::LINK`); the link routes load it, call one
+//! workflow (`crate::workflows`), and carry out what it returns: the answer, the cookie, mail
+//! delivery, the webhook. GET and HEAD change nothing except a session's last-seen time (at
+//! most once a minute) and the view audit.
 
-use sealpost_shared::birthday::{birthday_matches, parse_birthday};
-use sealpost_shared::checks::{challenge_for, ChallengeKind};
+use sealpost_shared::checks::ChallengeKind;
 use sealpost_shared::error::ErrorCode;
-use sealpost_shared::ids::LinkId;
-use sealpost_shared::link_policy::{
-    open_link, recipient_access, record_renewal, LinkDecision, LinkRecord, RecipientAccess,
-    RecipientFacts, RejectReason, RenewalLog,
-};
-use sealpost_shared::lockout::{AttemptStatus, BIRTHDAY_POLICY};
-use sealpost_shared::practice::access_duration;
-use sealpost_shared::recipients::RecipientKind;
-use sealpost_shared::sender::choose_sender;
 use sealpost_shared::session::{
-    check_session, clear_session_cookie, session_cookie, session_from_cookie_header, session_key,
-    session_secret_from_random, SessionCheck, SessionRecord, SESSION_ABSOLUTE,
+    check_session, clear_session_cookie, session_from_cookie_header, session_key, SessionCheck,
+    SessionRecord,
 };
-use sealpost_shared::sms::{
-    attempts_after, check_code, code_from_random, issue_code, may_send_code, SmsChallenge,
-    SmsCheck, SEND_MIN_INTERVAL, SMS_POLICY,
-};
-use sealpost_shared::token::{LinkClaims, SignedLink, TokenError};
+use sealpost_shared::sms::{code_from_random, issue_code, may_send_code, SEND_MIN_INTERVAL};
+use sealpost_shared::token::SignedLink;
 use sealpost_shared::wire::{
-    mask_email, mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, DocumentKind,
-    DocumentList, OpenLinkRequest, OpenLinkResponse, PortalDocument, PracticeSettings, SmsSent,
-    SmsVerifyRequest, VerifiedResponse,
+    mask_mobile, ApiError, BirthdayVerifyRequest, Challenge, DocumentList, OpenLinkRequest,
+    PortalDocument, SmsSent, SmsVerifyRequest,
 };
 use worker::{Method, Request, Response};
 
@@ -36,367 +23,92 @@ use crate::http::{json_ok, read_json, AppError};
 use crate::internal::{self, VerifiedLink};
 use crate::origin::{Disposition, NoteOrder, StreamOrder};
 use crate::random;
-use crate::routes::clinic::{on_file, send_link, LinkMail};
 use crate::settings;
 use crate::sms;
-use crate::store::db::{PatientRow, RecipientRow, SessionRow};
+use crate::store::db::SessionRow;
 use crate::store::Ctx;
 use crate::webhook;
+use crate::workflows::link_access::{challenge, live_link, wrong_challenge, Session};
+use crate::workflows::links::on_file;
+use crate::workflows::{open as opening, verify, Practice};
 
-const BIRTHDAY_FACTOR: &str = "birthday";
-const SMS_FACTOR: &str = "sms";
 /// How stale a session's last-seen time may get before a request writes it again.
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
-/// A recipient whose link verified, with their patient.
-struct Holder {
-    recipient: RecipientRow,
-    patient: PatientRow,
-}
-
-impl Holder {
-    fn kind(&self) -> RecipientKind {
-        if self.recipient.kind == "patient" {
-            RecipientKind::Patient
-        } else {
-            RecipientKind::Contact
-        }
-    }
-}
-
-fn holder(ctx: &Ctx, claims: &LinkClaims) -> Result<Option<Holder>, AppError> {
-    let Some(recipient) = ctx.db.recipient(claims.recipient.as_str())? else {
-        return Ok(None);
-    };
-    let Some(patient) = ctx.db.patient(&recipient.patient_id)? else {
-        return Ok(None);
-    };
-    Ok(Some(Holder { recipient, patient }))
-}
-
-/// Loads what [`recipient_access`] needs for a genuine link (its record, its recipient's
-/// state and documents) and returns the decision. A forged link gets `Unknown` unread.
-fn access_of(
-    ctx: &Ctx,
-    verified: Option<&LinkClaims>,
-    holder: Option<&Holder>,
-    settings: &PracticeSettings,
-) -> Result<RecipientAccess, AppError> {
-    let Some(claims) = verified else {
-        return Ok(RecipientAccess::Unknown);
-    };
-    let record = ctx.db.link(claims.link.as_str())?.and_then(|row| {
-        Some(LinkRecord {
-            recipient: row.recipient_id.try_into().ok()?,
-            revoked: row.revoked_at.is_some(),
-        })
-    });
-    let facts = match holder {
-        Some(h) => Some(RecipientFacts {
-            revoked: h.recipient.revoked != 0,
-            documents: ctx.db.documents_for(&h.recipient.id)?.len(),
-        }),
-        None => None,
-    };
-    Ok(recipient_access(
-        claims,
-        record.as_ref(),
-        facts,
-        access_duration(settings),
-        ctx.now,
-    ))
-}
-
-fn locked_out(practice_name: &str) -> AppError {
-    ApiError::new(ErrorCode::LockedOut)
-        .with_message(format!(
-            "Too many attempts. Please contact {practice_name} to see your documents."
-        ))
-        .with_practice_name(practice_name.to_owned())
-        .into()
-}
-
-fn reject(practice_name: &str, reason: &RejectReason) -> AppError {
-    let code = match reason {
-        RejectReason::Revoked => ErrorCode::AccessRevoked,
-        RejectReason::AccessEnded => ErrorCode::AccessEnded,
-        RejectReason::Invalid(_) | RejectReason::Unknown => ErrorCode::LinkInvalid,
-    };
-    ApiError::new(code)
-        .with_practice_name(practice_name.to_owned())
-        .into()
-}
-
-/// A link that would show its challenge right now: genuine, unexpired, not revoked. Every
-/// verification step starts here; expiry renewals happen only in [`open`].
-struct LiveLink {
-    holder: Holder,
-    claims: LinkClaims,
-    settings: PracticeSettings,
-}
-
-impl LiveLink {
-    fn challenge_kind(&self) -> ChallengeKind {
-        challenge_for(self.holder.kind(), &self.settings.checks)
-    }
-}
-
 /// The link the Worker verified for this request (signature, type, audience, issuer, `nbf`;
-/// expiry is judged here): a forged or malformed token never reaches a practice.
-fn verified_link(req: &Request) -> Result<Result<SignedLink, TokenError>, AppError> {
+/// expiry is judged by the workflow): a forged or malformed token never reaches a practice.
+fn verified_link(req: &Request) -> Result<SignedLink, AppError> {
     let header = req.headers().get(internal::LINK)?.ok_or_else(|| {
         AppError::internal("a link route reached the practice without a verified link")
     })?;
     let link: VerifiedLink = serde_json::from_str(&header)
         .map_err(|_| AppError::internal("the verified link is unreadable"))?;
-    Ok(Ok(link.into_signed()))
-}
-
-fn live_link(ctx: &Ctx, req: &Request) -> Result<LiveLink, AppError> {
-    let settings = settings::load(&ctx.db, &ctx.cfg)?;
-    let verified = verified_link(req)?;
-    let holder = match &verified {
-        Ok(signed) => holder(ctx, &signed.claims)?,
-        Err(_) => None,
-    };
-    let claims = verified.as_ref().ok().map(|s| &s.claims);
-    let access = access_of(ctx, claims, holder.as_ref(), &settings)?;
-    match (
-        open_link(verified, access, &RenewalLog::default(), ctx.now),
-        holder,
-    ) {
-        (LinkDecision::Challenge { claims }, Some(holder)) => Ok(LiveLink {
-            holder,
-            claims,
-            settings,
-        }),
-        (LinkDecision::Reject(reason), _) => Err(reject(&settings.practice_name, &reason)),
-        _ => Err(ApiError::new(ErrorCode::LinkInvalid)
-            .with_message("This link has expired. Open it again from your email to get a new one.")
-            .into()),
-    }
-}
-
-/// The challenge to show for a live link, or the lockout that replaces it.
-fn challenge(ctx: &Ctx, link: &LiveLink) -> Result<Challenge, AppError> {
-    let id = &link.holder.recipient.id;
-    let name = &link.settings.practice_name;
-    match link.challenge_kind() {
-        ChallengeKind::Birthday => {
-            match BIRTHDAY_POLICY.status(&ctx.db.attempts(id, BIRTHDAY_FACTOR)?, ctx.now) {
-                AttemptStatus::Locked { .. } => Err(locked_out(name)),
-                AttemptStatus::Open { attempts_left } => Ok(Challenge::Birthday { attempts_left }),
-            }
-        }
-        ChallengeKind::SmsCode => {
-            let mobile = on_file(ctx, &link.holder.recipient)?
-                .mobile
-                .ok_or_else(|| AppError::code(ErrorCode::NoMobileOnFile))?;
-            match SMS_POLICY.status(&ctx.db.attempts(id, SMS_FACTOR)?, ctx.now) {
-                AttemptStatus::Locked { .. } => Err(locked_out(name)),
-                AttemptStatus::Open { attempts_left } => Ok(Challenge::SmsCode {
-                    masked_mobile: mask_mobile(&mobile),
-                    attempts_left,
-                }),
-            }
-        }
-        ChallengeKind::ConfirmMagicLink => Ok(Challenge::ConfirmMagicLink),
-    }
+    Ok(link.into_signed())
 }
 
 /// `POST /api/v1/portal/open` with `{token}`: the challenge, or a fresh link by email.
 pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
-    let body: OpenLinkRequest = read_json(req).await?;
-    let settings = settings::load(&ctx.db, &ctx.cfg)?;
-    let _ = body.token; // the Worker verified this very token (`verified_link`)
-    let verified = verified_link(req)?;
-    let holder = match &verified {
-        Ok(signed) => holder(ctx, &signed.claims)?,
-        Err(_) => None,
-    };
-    let claims = verified.as_ref().ok().map(|s| &s.claims);
-    let access = access_of(ctx, claims, holder.as_ref(), &settings)?;
-    let renewals = match &holder {
-        Some(h) => RenewalLog {
-            sent: ctx.db.renewals(&h.recipient.id)?,
-        },
-        None => RenewalLog::default(),
-    };
-    let decision = open_link(verified, access, &renewals, ctx.now);
-    let (holder, decision) = match (holder, decision) {
-        (_, LinkDecision::Reject(reason)) => return Err(reject(&settings.practice_name, &reason)),
-        (Some(h), decision) => (h, decision),
-        (None, _) => return Err(AppError::code(ErrorCode::LinkInvalid)),
-    };
-    let now = ctx.now_secs();
-    match decision {
-        LinkDecision::Challenge { claims } => {
-            ctx.db.audit(
-                now,
-                &holder.patient.id,
-                "recipient",
-                "link_opened",
-                &holder.recipient.id,
-            )?;
-            webhook::notify(ctx, "link_opened", &holder.patient.id, None);
-            let link = LiveLink {
-                holder,
-                claims,
-                settings,
-            };
-            let challenge = challenge(ctx, &link)?;
-            json_ok(&OpenLinkResponse::Challenge {
-                practice_name: link.settings.practice_name.clone(),
-                challenge,
-            })
-        }
-        LinkDecision::Renew { send_email, claims } => {
-            // The new link goes to the address on file, never to whoever clicked.
-            let to = on_file(ctx, &holder.recipient)?
-                .email
-                .ok_or_else(|| AppError::code(ErrorCode::LinkInvalid))?;
-            if send_email {
-                let log = record_renewal(&renewals, ctx.now);
-                ctx.db.set_renewals(&holder.recipient.id, &log.sent)?;
-                let kinds = granted_kinds(ctx, &holder.recipient.id)?;
-                let from = choose_sender(&kinds, &settings.senders);
-                send_link(
-                    ctx,
-                    &LinkMail {
-                        practice_name: &settings.practice_name,
-                        patient_id: &holder.patient.id,
-                        recipient_id: &holder.recipient.id,
-                        to: &to,
-                        from: from.as_str(),
-                        share_id: None,
-                        label: "renewal",
-                        // The access duration keeps running from the original share.
-                        access_from: claims.access_from,
-                    },
-                )?;
-                ctx.db.audit(
-                    now,
-                    &holder.patient.id,
-                    "system",
-                    "link_renewed",
-                    &holder.recipient.id,
-                )?;
-                crate::mail::deliver_due(ctx).await?;
-            }
-            json_ok(&OpenLinkResponse::Renewed {
-                practice_name: settings.practice_name.clone(),
-                masked_email: mask_email(&to),
-            })
-        }
-        LinkDecision::Reject(reason) => Err(reject(&settings.practice_name, &reason)),
+    // The body is `{token}`: the Worker verified that very token.
+    let _: OpenLinkRequest = read_json(req).await?;
+    let opened = opening::open(&Practice::from(ctx), verified_link(req)?)?;
+    if let Some(patient) = &opened.opened_for {
+        webhook::notify(ctx, "link_opened", patient, None);
     }
+    if opened.deliver_mail {
+        crate::mail::deliver_due(ctx).await?;
+    }
+    json_ok(&opened.answer)
 }
 
-fn granted_kinds(ctx: &Ctx, recipient_id: &str) -> Result<Vec<DocumentKind>, AppError> {
-    ctx.db
-        .documents_for(recipient_id)?
-        .iter()
-        .map(|d| d.typed().map(|(_, kind, _)| kind))
-        .collect()
-}
-
-/// Starts a new session for a verified recipient: a fresh secret on every verification.
-fn start_session(ctx: &Ctx, link: &LiveLink, factor: &str) -> Result<Response, AppError> {
-    let h = &link.holder;
-    let secret = session_secret_from_random(random::bytes::<32>()?);
-    let now = ctx.now_secs();
-    ctx.db.insert_session(
-        &session_key(&secret),
-        &h.recipient.id,
-        &h.patient.id,
-        h.patient.access_epoch,
-        now,
-    )?;
-    ctx.db
-        .audit(now, &h.patient.id, "recipient", "verified", factor)?;
-    let max_age = u64::try_from(SESSION_ABSOLUTE.num_seconds()).unwrap_or(0);
-    let mut response = json_ok(&VerifiedResponse {
-        practice_name: link.settings.practice_name.clone(),
-    })?;
-    response.headers_mut().set(
-        "set-cookie",
-        &session_cookie(&ctx.practice, &secret, max_age),
-    )?;
+fn session_started(session: Session) -> Result<Response, AppError> {
+    let mut response = json_ok(&session.answer)?;
+    response.headers_mut().set("set-cookie", &session.cookie)?;
     Ok(response)
-}
-
-fn wrong_challenge() -> AppError {
-    ApiError::new(ErrorCode::BadRequest)
-        .with_message("This link asks for a different check.")
-        .into()
 }
 
 /// `POST /api/v1/portal/verify/birthday` with the link token and the three fields.
 pub async fn verify_birthday(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let body: BirthdayVerifyRequest = read_json(req).await?;
-    let link = live_link(ctx, req)?;
-    if link.challenge_kind() != ChallengeKind::Birthday {
-        return Err(wrong_challenge());
-    }
-    let h = &link.holder;
-    let name = &link.settings.practice_name;
-    let attempts = ctx.db.attempts(&h.recipient.id, BIRTHDAY_FACTOR)?;
-    if let AttemptStatus::Locked { .. } = BIRTHDAY_POLICY.status(&attempts, ctx.now) {
-        return Err(locked_out(name));
-    }
-    // Typing mistakes (missing or impossible fields) are not guesses and cost no attempt.
-    let entered = parse_birthday(&body.day, &body.month, &body.year, ctx.now.date_naive())
-        .map_err(|fields| {
-            AppError::from(ApiError::new(ErrorCode::InvalidFields).with_fields(fields))
-        })?;
-    let on_file = h
-        .patient
-        .date_of_birth
-        .parse()
-        .map_err(|_| AppError::internal("stored date of birth unreadable"))?;
-    let now = ctx.now_secs();
-    if !birthday_matches(entered, on_file) {
-        let next = BIRTHDAY_POLICY.after_failure(&attempts, ctx.now);
-        ctx.db
-            .set_attempts(&h.recipient.id, BIRTHDAY_FACTOR, &next)?;
-        ctx.db.audit(
-            now,
-            &h.patient.id,
-            "recipient",
-            "verification_failed",
-            "birthday",
-        )?;
-        return match BIRTHDAY_POLICY.status(&next, ctx.now) {
-            AttemptStatus::Locked { .. } => {
-                ctx.db
-                    .audit(now, &h.patient.id, "system", "locked_out", "birthday")?;
-                Err(locked_out(name))
-            }
-            AttemptStatus::Open { attempts_left } => Err(ApiError::new(ErrorCode::WrongBirthday)
-                .with_attempts_left(attempts_left)
-                .into()),
-        };
-    }
-    ctx.db.set_attempts(
-        &h.recipient.id,
-        BIRTHDAY_FACTOR,
-        &BIRTHDAY_POLICY.after_success(),
-    )?;
-    start_session(ctx, &link, "birthday")
+    session_started(verify::birthday(
+        &Practice::from(ctx),
+        verified_link(req)?,
+        &body,
+    )?)
+}
+
+/// `POST /api/v1/portal/verify/sms` with `{token, code}`.
+pub async fn verify_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let body: SmsVerifyRequest = read_json(req).await?;
+    session_started(verify::sms_code(
+        &Practice::from(ctx),
+        verified_link(req)?,
+        &body,
+    )?)
+}
+
+/// `POST /api/v1/portal/verify/magic-link` with `{token}`: a person pressed the button on the
+/// confirmation page (contacts, when the practice chose the magic link alone).
+pub async fn confirm_magic_link(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
+    let _: OpenLinkRequest = read_json(req).await?;
+    session_started(verify::magic_link(
+        &Practice::from(ctx),
+        verified_link(req)?,
+    )?)
 }
 
 /// `POST /api/v1/portal/sms/send` with `{token}`: a person pressed "Text me a code".
 pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     // The body is `{token}`; the Worker verified that token (`verified_link`).
     let _: OpenLinkRequest = read_json(req).await?;
-    let link = live_link(ctx, req)?;
+    let core = Practice::from(ctx);
+    let link = live_link(&core, verified_link(req)?)?;
     if link.challenge_kind() != ChallengeKind::SmsCode {
         return Err(wrong_challenge());
     }
     // Locked recipients get no more codes either.
-    let challenge = challenge(ctx, &link)?;
+    let challenge = challenge(&core, &link)?;
     let h = &link.holder;
-    let mobile = on_file(ctx, &h.recipient)?
+    let mobile = on_file(&core, &h.recipient)?
         .mobile
         .ok_or_else(|| AppError::code(ErrorCode::NoMobileOnFile))?;
     if let Err(wait) = may_send_code(&ctx.db.sms_sends(&h.recipient.id)?, ctx.now) {
@@ -445,80 +157,6 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
         masked_mobile,
         retry_after_seconds: u64::try_from(SEND_MIN_INTERVAL.num_seconds()).unwrap_or(60),
     })
-}
-
-/// `POST /api/v1/portal/verify/sms` with `{token, code}`.
-pub async fn verify_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
-    let body: SmsVerifyRequest = read_json(req).await?;
-    let link = live_link(ctx, req)?;
-    if link.challenge_kind() != ChallengeKind::SmsCode {
-        return Err(wrong_challenge());
-    }
-    let h = &link.holder;
-    let attempts = ctx.db.attempts(&h.recipient.id, SMS_FACTOR)?;
-    let stored = ctx.db.sms_code(&h.recipient.id)?;
-    let challenge = stored.as_ref().and_then(|row| {
-        Some(SmsChallenge {
-            code_hash: row.code_hash.clone(),
-            link: LinkId::try_from(row.link_id.clone()).ok()?,
-            issued_at: sealpost_shared::time::from_unix_seconds(row.issued_at),
-            used: row.used != 0,
-        })
-    });
-    let check = check_code(
-        challenge.as_ref(),
-        &body.code,
-        &link.claims.link,
-        &ctx.cfg.sms_code_key,
-        &attempts,
-        ctx.now,
-    );
-    let next = attempts_after(&check, &attempts, ctx.now);
-    ctx.db.set_attempts(&h.recipient.id, SMS_FACTOR, &next)?;
-    let now = ctx.now_secs();
-    let name = &link.settings.practice_name;
-    match check {
-        SmsCheck::Accepted => {
-            ctx.db.use_sms_code(&h.recipient.id)?;
-            start_session(ctx, &link, "sms_code")
-        }
-        SmsCheck::Wrong { attempts_left } => {
-            ctx.db.audit(
-                now,
-                &h.patient.id,
-                "recipient",
-                "verification_failed",
-                "sms_code",
-            )?;
-            if attempts_left == 0 {
-                ctx.db
-                    .audit(now, &h.patient.id, "system", "locked_out", "sms_code")?;
-                return Err(locked_out(name));
-            }
-            Err(ApiError::new(ErrorCode::WrongCode)
-                .with_attempts_left(attempts_left)
-                .into())
-        }
-        SmsCheck::Locked { .. } => Err(locked_out(name)),
-        SmsCheck::Expired | SmsCheck::AlreadyUsed => Err(AppError::code(ErrorCode::CodeExpired)),
-        SmsCheck::NoCode | SmsCheck::WrongLink => Err(AppError::code(ErrorCode::NoCodeRequested)),
-        SmsCheck::Malformed => Err(ApiError::new(ErrorCode::InvalidFields)
-            .with_message("Enter the 6 digits from the text message.")
-            .into()),
-        SmsCheck::BadKey => Err(AppError::internal("SMS code key too short")),
-    }
-}
-
-/// `POST /api/v1/portal/verify/magic-link` with `{token}`: a person pressed the button on the
-/// confirmation page (contacts, when the practice chose the magic link alone).
-pub async fn confirm_magic_link(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
-    // The body is `{token}`; the Worker verified that token (`verified_link`).
-    let _: OpenLinkRequest = read_json(req).await?;
-    let link = live_link(ctx, req)?;
-    if link.challenge_kind() != ChallengeKind::ConfirmMagicLink {
-        return Err(wrong_challenge());
-    }
-    start_session(ctx, &link, "magic_link")
 }
 
 /// The live session of this request, or the reason there is none.

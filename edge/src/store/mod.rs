@@ -14,7 +14,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod schema;
 pub mod sql;
 #[cfg(test)]
-mod sqlite;
+pub(crate) mod sqlite;
 
 use std::cell::RefCell;
 use std::rc::Rc;

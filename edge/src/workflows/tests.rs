@@ -1,0 +1,267 @@
+//! The workflows run natively against SQLite (the same SQL the Durable Object runs): open,
+//! renew, verify and revocation, from rows written the way sharing writes them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use sealpost_shared::chrono::{Duration, TimeZone, Utc};
+use sealpost_shared::error::ErrorCode;
+use sealpost_shared::secret::SecretString;
+use sealpost_shared::tenancy::PracticeId;
+use sealpost_shared::time::Now;
+use sealpost_shared::token::{verify_signed, KeyRing, NamedKey, SignedLink};
+use sealpost_shared::wire::{BirthdayVerifyRequest, Challenge, OpenLinkResponse};
+
+use super::links::{send_link, LinkMail};
+use super::{open::open, verify, Practice};
+use crate::config::{Config, LegacySettings, MailConfig, SmsConfig};
+use crate::http::AppError;
+use crate::store::db::Db;
+use crate::store::sqlite::SqliteSql;
+
+const PORTAL: &str = "https://documents.example";
+
+fn t0() -> Now {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+}
+
+fn config() -> Config {
+    Config {
+        portal_origin: PORTAL.to_owned(),
+        keys: KeyRing::new(PORTAL, NamedKey::from_seed("k1", &[9; 32]).unwrap()),
+        operator_key: None,
+        legacy_practice: None,
+        legacy: LegacySettings {
+            clinic_api_key: None,
+            practice_name: Some("North Road Clinic".to_owned()),
+            staff_roles: BTreeMap::new(),
+        },
+        mail: MailConfig {
+            api_base: String::new(),
+            api_key: SecretString::new(""),
+            from: "no-reply@north.example".to_owned(),
+        },
+        sms: SmsConfig {
+            api_base: String::new(),
+            account_sid: String::new(),
+            auth_token: SecretString::new(""),
+            from: "North".to_owned(),
+        },
+        access: None,
+        webhook: None,
+        http_origin: None,
+        sms_code_key: [3; 32],
+        dev_mode: false,
+    }
+}
+
+/// One practice's database with a patient (born 7 March 1984) and a letter shared with them.
+struct World {
+    db: Db,
+    cfg: Config,
+    practice: PracticeId,
+}
+
+impl World {
+    fn new() -> Self {
+        let (db, _sql) = SqliteSql::migrated_db().unwrap();
+        let world = Self {
+            db,
+            cfg: config(),
+            practice: PracticeId::try_from("north").unwrap(),
+        };
+        let at = t0().timestamp();
+        let db = &world.db;
+        db.upsert_patient(
+            "p1",
+            "Ann Example",
+            "1984-03-07",
+            Some("ann@patients.example"),
+            Some("+447700900123"),
+            "r-p1",
+            at,
+        )
+        .unwrap();
+        db.upsert_document(
+            "d1",
+            "p1",
+            "letter",
+            "Letter",
+            "2026-11-30",
+            1024,
+            "application/pdf",
+            "practices/north/patients/p1/documents/d1",
+            None,
+            at,
+        )
+        .unwrap();
+        db.insert_share("s1", "p1", "Dr Test", "secure_link", at)
+            .unwrap();
+        db.grant("r-p1", "d1", "s1", None, at).unwrap();
+        world
+    }
+
+    fn at(&self, now: Now) -> Practice<'_> {
+        Practice {
+            practice: &self.practice,
+            db: &self.db,
+            cfg: &self.cfg,
+            now,
+        }
+    }
+
+    /// Sends the patient a link at `now`, as sharing does, and returns it as the Worker would
+    /// hand it on (verified, expiry not yet judged).
+    fn send_link(&self, now: Now) -> SignedLink {
+        send_link(
+            &self.at(now),
+            &LinkMail {
+                practice_name: "North Road Clinic",
+                patient_id: "p1",
+                recipient_id: "r-p1",
+                to: "ann@patients.example",
+                from: "no-reply@north.example",
+                share_id: Some("s1"),
+                label: "patient",
+                access_from: None,
+            },
+        )
+        .unwrap();
+        self.newest_link(now)
+    }
+
+    fn mails(&self) -> Vec<crate::store::db::MailJobRow> {
+        self.db.due_mail(i64::MAX / 2).unwrap()
+    }
+
+    fn newest_link(&self, now: Now) -> SignedLink {
+        let mail = self.mails().pop().expect("a link email is queued");
+        let body = mail.body.expect("a link email has a body");
+        let token = body
+            .split(&format!("{PORTAL}/open#"))
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the email holds a portal link");
+        verify_signed(&self.cfg.keys, token, now).expect("the link verifies")
+    }
+
+    fn events(&self) -> Vec<String> {
+        self.db
+            .audit_for("p1")
+            .unwrap()
+            .into_iter()
+            .map(|a| a.event)
+            .collect()
+    }
+}
+
+fn code_of(err: AppError) -> ErrorCode {
+    match err {
+        AppError::Api(api) => api.code,
+        AppError::Internal(detail) => panic!("internal error: {detail}"),
+    }
+}
+
+fn birthday(day: &str) -> BirthdayVerifyRequest {
+    BirthdayVerifyRequest {
+        token: String::new(),
+        day: day.to_owned(),
+        month: "3".to_owned(),
+        year: "1984".to_owned(),
+    }
+}
+
+#[test]
+fn a_link_names_its_practice_and_opening_it_shows_the_challenge_and_is_recorded() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    assert_eq!(link.claims.practice, Some(world.practice.clone()));
+    let opened = open(&world.at(t0() + Duration::minutes(5)), link).unwrap();
+    assert!(matches!(
+        opened.answer,
+        OpenLinkResponse::Challenge {
+            challenge: Challenge::Birthday { attempts_left: 3 },
+            ..
+        }
+    ));
+    assert_eq!(opened.opened_for.as_deref(), Some("p1"));
+    assert!(!opened.deliver_mail);
+    assert!(world.events().contains(&"link_opened".to_owned()));
+}
+
+#[test]
+fn an_expired_link_earns_a_fresh_one_by_email_to_the_address_on_file_within_limits() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    let later = t0() + Duration::hours(25);
+    let sent_before = world.mails().len();
+    let opened = open(&world.at(later), link.clone()).unwrap();
+    assert!(matches!(opened.answer, OpenLinkResponse::Renewed { .. }));
+    assert!(opened.deliver_mail);
+    let mails = world.mails();
+    assert_eq!(mails.len(), sent_before + 1);
+    assert_eq!(mails.last().unwrap().to_email, "ann@patients.example");
+    // The fresh link keeps the practice and the time access began.
+    let fresh = world.newest_link(later);
+    assert_eq!(fresh.claims.practice, Some(world.practice.clone()));
+    assert_eq!(fresh.claims.access_from, link.claims.access_from);
+    assert_ne!(fresh.claims.link, link.claims.link);
+    assert!(world.events().contains(&"link_renewed".to_owned()));
+    // Opening the old one again at once sends nothing more (one renewal per two minutes).
+    let again = open(&world.at(later + Duration::seconds(30)), link).unwrap();
+    assert!(!again.deliver_mail);
+    assert_eq!(world.mails().len(), sent_before + 1);
+}
+
+#[test]
+fn a_revoked_patient_and_an_unknown_link_are_refused_without_email() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    // A link this practice never issued (another practice's, or forged with our key).
+    let mut foreign = link.clone();
+    foreign.claims.link = "never-issued".to_owned().try_into().unwrap();
+    let err = open(&world.at(t0()), foreign).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::LinkInvalid);
+    world.db.revoke_patient("p1", t0().timestamp()).unwrap();
+    let sent = world.mails().len();
+    let err = open(&world.at(t0() + Duration::minutes(1)), link.clone()).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::AccessRevoked);
+    // Expired and revoked: still no new link.
+    let err = open(&world.at(t0() + Duration::hours(30)), link).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::AccessRevoked);
+    assert_eq!(world.mails().len(), sent);
+}
+
+#[test]
+fn the_right_birthday_starts_a_session_for_this_practice_and_wrong_ones_lock_out() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    let now = t0() + Duration::minutes(1);
+    let err = verify::birthday(&world.at(now), link.clone(), &birthday("8")).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::WrongBirthday);
+    // A typing mistake costs no attempt.
+    let err = verify::birthday(&world.at(now), link.clone(), &birthday("")).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::InvalidFields);
+    let session = verify::birthday(&world.at(now), link.clone(), &birthday("7")).unwrap();
+    assert!(session.cookie.starts_with("__Host-sealpost_session=north."));
+    assert_eq!(session.answer.practice_name, "North Road Clinic");
+    assert!(world.events().contains(&"verified".to_owned()));
+    // Three wrong dates in a row lock the link.
+    for _ in 0..2 {
+        let err = verify::birthday(&world.at(now), link.clone(), &birthday("9")).unwrap_err();
+        assert_eq!(code_of(err), ErrorCode::WrongBirthday);
+    }
+    let err = verify::birthday(&world.at(now), link.clone(), &birthday("9")).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::LockedOut);
+    let err = verify::birthday(&world.at(now), link, &birthday("7")).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::LockedOut);
+    assert!(world.events().contains(&"locked_out".to_owned()));
+}
+
+#[test]
+fn a_magic_link_is_not_a_way_in_for_a_patient() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    let err = verify::magic_link(&world.at(t0()), link).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::BadRequest);
+}
