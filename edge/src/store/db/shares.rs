@@ -199,3 +199,103 @@ mod tests {
         assert!(history[0].documents.is_empty() && history[0].deliveries.is_empty());
     }
 }
+
+/// The JSON of `GET /patients/{id}/shares` and `GET /patients/{id}/history`, byte for byte as
+/// the console and the end-to-end tests read it. A change here is a change of the clinic API.
+#[cfg(test)]
+mod wire_tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::store::db::NewMail;
+    use crate::store::sqlite::SqliteSql;
+
+    #[test]
+    fn history_json_is_pinned() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
+            .unwrap();
+        db.insert_share("s1", "p1", "staff:a", "secure_link", 10)
+            .unwrap();
+        db.insert_share("s2", "p1", "staff:b", "attachment", 20)
+            .unwrap();
+        db.add_share_document("s1", "d1").unwrap();
+        for (id, share) in [("m1", "s1"), ("m2", "s1"), ("m3", "s1"), ("m4", "s2")] {
+            db.insert_mail(
+                &NewMail {
+                    id,
+                    share_id: Some(share),
+                    recipient_label: "patient",
+                    attachments: None,
+                    patient_id: "p1",
+                    to: "ann@example.org",
+                    from_email: "clinic@example.org",
+                    from_name: "Clinic",
+                    subject: "Documents",
+                    body: "body",
+                },
+                10,
+            )
+            .unwrap();
+        }
+        db.mail_delivered("m1", "sent", false).unwrap();
+        db.mail_delivered("m2", "outbox", true).unwrap();
+        db.mail_failed("m3", "mailbox full", 99).unwrap();
+        let shares = serde_json::to_string(&db.share_history("p1").unwrap()).unwrap();
+        assert_eq!(
+            shares,
+            r#"[{"id":"s2","staff":"staff:b","method":"attachment","created_at":20,"documents":[],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":0,"last_error":null}]},{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"sent","attempts":0,"last_error":null},{"recipient_label":"patient","to_email":"ann@example.org","status":"outbox","attempts":0,"last_error":null},{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full"}]}]"#
+        );
+
+        let events = [
+            ("recipient", "link_opened", "r1"),
+            ("recipient", "verified", "birthday"),
+            ("recipient", "verification_failed", "sms_code"),
+            ("system", "locked_out", "birthday"),
+            ("recipient", "viewed", "d1"),
+            ("recipient", "downloaded", "d1"),
+            ("staff:a", "staff_viewed", "d1"),
+            ("system", "link_renewed", "r1"),
+            ("system", "email_sent", "patient"),
+            ("system", "email_failed", "patient: mailbox full"),
+            ("system", "sms_sent", "r1"),
+            ("system", "sms_failed", "no SMS provider configured"),
+            ("staff:a", "shared", "secure_link to patient: d1"),
+            ("staff:a", "unshared", "all access revoked"),
+            ("staff:a", "access_restored", "patient"),
+            ("staff:a", "link_revoked", "l1"),
+            ("staff:a", "document_replaced", "d1"),
+            ("staff:a", "document_deleted", "d1"),
+            ("staff:a", "address_changed", "patient"),
+            ("staff:a", "contact_deleted", "relationship c1"),
+            ("staff:a", "patient_erased", "p1"),
+            // Written by an older or newer Worker: still readable.
+            ("system", "some_future_event", "x"),
+        ];
+        for (n, (actor, event, detail)) in (1..).zip(events) {
+            db.audit(n, "p1", actor, event, detail).unwrap();
+        }
+        let history = serde_json::to_string(&db.audit_for("p1").unwrap()).unwrap();
+        assert_eq!(
+            history,
+            r#"[{"at":1,"actor":"recipient","event":"link_opened","detail":"r1"},{"at":2,"actor":"recipient","event":"verified","detail":"birthday"},{"at":3,"actor":"recipient","event":"verification_failed","detail":"sms_code"},{"at":4,"actor":"system","event":"locked_out","detail":"birthday"},{"at":5,"actor":"recipient","event":"viewed","detail":"d1"},{"at":6,"actor":"recipient","event":"downloaded","detail":"d1"},{"at":7,"actor":"staff:a","event":"staff_viewed","detail":"d1"},{"at":8,"actor":"system","event":"link_renewed","detail":"r1"},{"at":9,"actor":"system","event":"email_sent","detail":"patient"},{"at":10,"actor":"system","event":"email_failed","detail":"patient: mailbox full"},{"at":11,"actor":"system","event":"sms_sent","detail":"r1"},{"at":12,"actor":"system","event":"sms_failed","detail":"no SMS provider configured"},{"at":13,"actor":"staff:a","event":"shared","detail":"secure_link to patient: d1"},{"at":14,"actor":"staff:a","event":"unshared","detail":"all access revoked"},{"at":15,"actor":"staff:a","event":"access_restored","detail":"patient"},{"at":16,"actor":"staff:a","event":"link_revoked","detail":"l1"},{"at":17,"actor":"staff:a","event":"document_replaced","detail":"d1"},{"at":18,"actor":"staff:a","event":"document_deleted","detail":"d1"},{"at":19,"actor":"staff:a","event":"address_changed","detail":"patient"},{"at":20,"actor":"staff:a","event":"contact_deleted","detail":"relationship c1"},{"at":21,"actor":"staff:a","event":"patient_erased","detail":"p1"},{"at":22,"actor":"system","event":"some_future_event","detail":"x"}]"#
+        );
+
+        for (n, event) in (1..).zip([
+            "settings_changed",
+            "staff_role_set",
+            "staff_removed",
+            "api_key_created",
+            "api_key_revoked",
+            "practice_created",
+            "practice_adopted",
+            "practice_suspended",
+            "practice_resumed",
+        ]) {
+            db.audit(n, "", "operator", event, "").unwrap();
+        }
+        let practice = serde_json::to_string(&db.practice_audit().unwrap()).unwrap();
+        assert_eq!(
+            practice,
+            r#"[{"at":1,"actor":"operator","event":"settings_changed","detail":""},{"at":2,"actor":"operator","event":"staff_role_set","detail":""},{"at":3,"actor":"operator","event":"staff_removed","detail":""},{"at":4,"actor":"operator","event":"api_key_created","detail":""},{"at":5,"actor":"operator","event":"api_key_revoked","detail":""},{"at":6,"actor":"operator","event":"practice_created","detail":""},{"at":7,"actor":"operator","event":"practice_adopted","detail":""},{"at":8,"actor":"operator","event":"practice_suspended","detail":""},{"at":9,"actor":"operator","event":"practice_resumed","detail":""}]"#
+        );
+    }
+}
