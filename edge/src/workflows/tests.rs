@@ -1,6 +1,11 @@
 //! The workflows run natively against SQLite (the same SQL the Durable Object runs): open,
 //! renew, verify and revocation, from rows written the way sharing writes them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::BTreeMap;
 
@@ -35,6 +40,7 @@ fn config() -> Config {
             clinic_api_key: None,
             practice_name: Some("North Road Clinic".to_owned()),
             staff_roles: BTreeMap::new(),
+            http_origin: None,
         },
         mail: MailConfig {
             api_base: String::new(),
@@ -49,7 +55,7 @@ fn config() -> Config {
         },
         access: None,
         webhook: None,
-        http_origin: None,
+        settings_key: None,
         sms_code_key: [3; 32],
         dev_mode: false,
     }
