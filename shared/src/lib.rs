@@ -14,6 +14,7 @@ pub mod consultation;
 pub mod date;
 pub mod documents;
 pub mod error;
+pub mod history;
 mod hex;
 pub mod ids;
 pub mod link_policy;

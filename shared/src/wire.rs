@@ -173,6 +173,16 @@ pub enum ShareMethod {
     Attachment,
 }
 
+impl ShareMethod {
+    /// The value stored in `shares.method` and sent on the wire (the same as serde's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecureLink => "secure_link",
+            Self::Attachment => "attachment",
+        }
+    }
+}
+
 fn patient_only() -> Vec<RecipientRef> {
     vec![RecipientRef::Patient]
 }
@@ -438,6 +448,10 @@ pub struct ApiError {
     /// Recipients who cannot receive a share, each with why (`recipient_not_eligible`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<RecipientProblem>,
+    /// `rate_limited`: whole seconds until asking again can succeed. Clients wait this long
+    /// instead of reading a number out of `message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
 }
 
 /// One refused field of a clinic API request: its name as in the request, and why.
@@ -466,6 +480,7 @@ impl ApiError {
             practice_name: None,
             problems: Vec::new(),
             recipients: Vec::new(),
+            retry_after_seconds: None,
         }
     }
 
@@ -497,6 +512,11 @@ impl ApiError {
 
     pub fn with_practice_name(mut self, practice_name: impl Into<String>) -> Self {
         self.practice_name = Some(practice_name.into());
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_seconds = Some(seconds);
         self
     }
 }
@@ -626,5 +646,33 @@ mod tests {
         insta::assert_json_snapshot!("error_invalid_fields", error);
         let error = ApiError::new(ErrorCode::WrongBirthday).with_attempts_left(2);
         insta::assert_json_snapshot!("error_wrong_birthday", error);
+        let error = ApiError::new(ErrorCode::RateLimited)
+            .with_message("A code was sent recently. You can ask for another in 42 seconds.")
+            .with_retry_after(42);
+        insta::assert_json_snapshot!("error_rate_limited", error);
+    }
+
+    #[test]
+    fn share_method_wire_names_are_pinned() {
+        for (method, name) in [
+            (ShareMethod::SecureLink, "secure_link"),
+            (ShareMethod::Attachment, "attachment"),
+        ] {
+            assert_eq!(method.as_str(), name);
+            assert_eq!(serde_json::to_value(method).unwrap(), name);
+            assert_eq!(
+                serde_json::from_value::<ShareMethod>(name.into()).unwrap(),
+                method
+            );
+        }
+    }
+
+    #[test]
+    fn errors_without_a_wait_are_unchanged_on_the_wire() {
+        // `retry_after_seconds` is only ever added: other errors serialise as before.
+        assert_eq!(
+            serde_json::to_string(&ApiError::new(ErrorCode::NotFound)).unwrap(),
+            r#"{"code":"not_found","message":"Not found."}"#
+        );
     }
 }
