@@ -7,8 +7,10 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import os from "node:os";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+// The tree whose build was measured (BENCH_ROOT in bench.sh/run.mjs; default this one).
+const buildRoot = process.env.BENCH_ROOT ?? root;
 const work = process.argv[2];
-const sh = (c) => { try { return execSync(c, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { return "n/a"; } };
+const sh = (c, cwd = root) => { try { return execSync(c, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { return "n/a"; } };
 const run = Object.assign({}, ...readdirSync(work).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(work, f), "utf8"))));
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const f1 = (x) => (x == null || Number.isNaN(x) ? "n/a" : x.toFixed(1));
@@ -20,7 +22,7 @@ const p = (s = "") => L.push(s);
 const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
 p("# Sealpost benchmarks");
 p();
-p(`Written by \`bash scripts/bench.sh\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC at commit \`${sh("git rev-parse --short HEAD")}\`. A report, not a test.`);
+p(`Written by \`${process.env.BENCH_COMMAND ?? "bash scripts/bench.sh"}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC at commit \`${sh("git rev-parse --short HEAD", buildRoot)}\`${buildRoot !== root ? ` (the build in \`${buildRoot}\`, measured with the driver at \`${sh("git rev-parse --short HEAD")}\`)` : ""}. A report, not a test.`);
 p("Everything runs on one machine over loopback: the load generator, Node and workerd share the same cores,");
 p("so **absolute numbers are only comparable on this machine; quote ratios**. Medians unless stated.");
 p();
@@ -42,7 +44,7 @@ p();
 // Sizes.
 p("## Sizes");
 p();
-const dist = join(root, "portal", "dist");
+const dist = join(buildRoot, "portal", "dist");
 const files = ["index.html", "boot.js", ...readdirSync(dist).filter((f) => f.endsWith(".css")),
   ...readdirSync(join(dist, "pkg")).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => `pkg/${f}`)];
 const size = (path) => {
@@ -62,8 +64,8 @@ for (const f of files) {
 }
 p(`| **total** | **${kb(tot.raw)}** | **${kb(tot.gz)}** | **${kb(tot.br)}** |`);
 p();
-const w = size(join(root, "edge", "build", "index_bg.wasm"));
-const js = size(join(root, "edge", "build", "index.js"));
+const w = size(join(buildRoot, "edge", "build", "index_bg.wasm"));
+const js = size(join(buildRoot, "edge", "build", "index.js"));
 p(`Worker: \`edge/build/index_bg.wasm\` ${kb(w.raw)} raw, **${kb(w.gz)} gzip** (+ \`index.js\` ${kb(js.raw)} raw, ${kb(js.gz)} gzip).`);
 p(`Cloudflare's Worker size limit is 3 MB (Free) / 10 MB (Paid) after compression: the Worker uses ${((w.gz + js.gz) / (3 * 1024 * 1024) * 100).toFixed(0)} % of the Free limit.`);
 p();
@@ -141,6 +143,80 @@ if (run.origin) {
   p();
 }
 
+// Routes beside /health (part `routes`).
+const pct = (x) => (x == null || Number.isNaN(x) ? "n/a" : `${(x * 100).toFixed(1)} %`);
+const cpuCells = (r) => r.workerd.map((w) => `${f2(w.cpuSeconds)} s (${f2(w.cores)} cores)`).join(" + ");
+if (run.routes) {
+  const R = run.routes;
+  p("## Routes beside `GET /health` (workerd via Miniflare, no inspector)");
+  p();
+  p(`The Worker${R.buildRoot !== root ? ` built in \`${R.buildRoot}\` (commit \`${R.buildCommit}\`)` : ""} in workerd started through Miniflare's API (\`tests/support/miniflare.mjs\`: no inspector, Miniflare's no-op log and \`logRequests: false\`; ${R.doStorage}), seeded as the other parts are${R.practiceSetup ? ` (${R.practiceSetup})` : ""}: one patient, the demo documents and a 1 MiB one shared by secure link, the link token taken from the fake mail provider, a session cookie from the date-of-birth verification. Then, route by route: a ${R.warmupSeconds} s wrk warm-up (discarded), then ${R.loadSeconds} s of wrk, ${R.connections} connections, on loopback. \`GET /health\` (answers \`ok\`, touches no Durable Object) runs first and again last; each ratio is the route's req/s over the mean of the two /health runs (${f1(R.healthRps)} req/s).`);
+  p();
+  p(`**Machine: ${R.nproc} cores (nproc), shared by wrk, workerd (${R.workerdPids} process${R.workerdPids === 1 ? "" : "es"}), this Node process and anything else running on the machine**, so absolute numbers drift from run to run; the ratios are the figures to quote. workerd runs the Worker and its Durable Object on one event-loop thread (V8's helper threads aside), so about 1.0 workerd core means workerd is the bottleneck; well below 1.0 means it waited: on storage, or for a core taken by something else. CPU columns: workerd's utime + stime from \`/proc/<pid>/stat\` before and after the ${R.loadSeconds} s run, per process; wrk's own CPU (bash \`times\`); "machine busy" from \`/proc/stat\` over the same interval (what it has beyond workerd + wrk is Node and other work).`);
+  p();
+  p("| route | req/s | p50 ms | p99 ms | requests | errors (≥ 400 / socket) | workerd CPU per process | workerd CPU ms/request | wrk cores | machine busy cores (of which not workerd or wrk); iowait cores | ratio to /health | target | CPU-cost ratio |");
+  p("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|");
+  for (const r of R.runs) {
+    const ratio = r.ratio == null ? "—" : r.flag ? `**${pct(r.ratio)} ⚠ not valid**` : `**${pct(r.ratio)}**`;
+    const target = r.target == null ? "yardstick" : `≥ ${pct(r.target)}: ${r.flag ? "**errors**" : r.ratio >= r.target ? "met" : "**not met**"}`;
+    p(`| ${r.name} | ${f1(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${r.total} | ${r.non2xx} / ${r.socketErrors} | ${cpuCells(r)} | ${r.workerdMsPerRequest.toFixed(3)} | ${f2(r.wrkCores)} | ${f2(r.machineBusyCores)} (${f2(r.machineBusyCores - r.workerdCores - r.wrkCores)}); iowait ${f2(r.machineIowaitCores)} | ${ratio} | ${target} | ${r.cpuRatio == null ? "—" : pct(r.cpuRatio)} |`);
+  }
+  p();
+  if (R.healthCpuMs != null) {
+    p(`CPU-cost ratio: workerd CPU per /health request (mean of the two runs, ${R.healthCpuMs.toFixed(3)} ms) over the route's — what the req/s ratio would be if workerd were CPU-bound on every route. It barely moves when other work takes cores away mid-run, but it does not see time spent waiting (on storage); when it is far above the req/s ratio, the route waits rather than computes.`);
+    p();
+  }
+  const bad = R.runs.filter((r) => r.errors > 0 || r.probe.before !== "200 ok" || r.probe.after !== "200 ok");
+  p(bad.length
+    ? `**Errors — these rows are not valid measurements:** ${bad.map((r) => `${r.name}: ${r.non2xx} responses ≥ 400, ${r.socketErrors} socket errors, probe before ${r.probe.before}, after ${r.probe.after}`).join("; ")}.`
+    : "No errors: every route answered with status < 400 throughout (wrk counts responses ≥ 400 and socket errors), and one request checked before and after each run got the expected answer (`ok`; a 200 `challenge`; a 200 document list; 200 with exactly 1,048,576 bytes).");
+  p();
+  p(`/health drift within the run: ${R.runs.filter((r) => r.key.startsWith("health")).map((r) => f1(r.rps)).join(" then ")} req/s. Exact commands (\`BENCH_ONLY=routes BENCH_LOAD_SECONDS=${R.loadSeconds} node scripts/bench/run.mjs\` runs this part alone); \`open.lua\` is`);
+  p();
+  p("```lua");
+  p(R.openLua.trim());
+  p("```");
+  p();
+  p("```");
+  for (const r of R.runs) p(r.command);
+  p("```");
+  p();
+}
+
+// Many practices (part `tenants`).
+if (run.tenants) {
+  const T = run.tenants;
+  p("## Many practices (operator API)");
+  p();
+  if (T.skipped) {
+    p(`**Not measured: ${T.skipped}**`);
+    p();
+    p("What it will do: create 1,000 practices (`POST /api/v1/operator/practices` with `OPERATOR_API_KEY`), seed 100 of them with one patient and one shared document each through their own clinic API keys, then run the same mixed load (link opens and document lists, alternating 50/50) spread over the 100 practices and concentrated on 1, same duration, beside `GET /health`, with workerd's RSS sampled before, during and after each load.");
+    p();
+  } else {
+    p(`${T.practices} practices created through \`POST /api/v1/operator/practices\` in ${f1(T.createSeconds)} s (8 at a time); ${T.seeded} of them seeded with one patient and one shared document each through their own clinic API key (${f1(T.seedSeconds)} s). workerd RSS: ${f1(T.rssIdle)} MiB with 1 practice, ${f1(T.rssAfterCreate)} MiB after creating ${T.practices}. Then, beside \`GET /health\`: the same mixed load (requests alternate link open / document list, 50/50; a wrk Lua script cycling through each practice's token and session cookie) on 1 practice (\`p0001\`) and spread over ${T.seeded} (\`p0001\`…); ${T.loadSeconds} s each, ${T.connections} connections, after a warm-up. RSS: VmRSS of the ${T.workerdPids} workerd process${T.workerdPids === 1 ? "" : "es"} (\`/proc/<pid>/status\`), "before" 1 s after the warm-up, "during" every 250 ms of the load, "after" 2 s after it. ${T.doStorage}. ${T.nproc} cores shared by wrk, workerd and Node: quote ratios.`);
+    p();
+    p("| load | req/s | p50 ms | p99 ms | errors (≥ 400 / socket) | ratio to /health | workerd CPU ms/request | RSS before (MiB) | RSS during min / median / max | RSS after | growth: peak / after |");
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|");
+    for (const r of T.runs) {
+      p(`| ${r.name} | ${f1(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${r.non2xx} / ${r.socketErrors}${r.errors ? " ⚠" : ""} | ${r.ratio == null ? "—" : pct(r.ratio)} | ${r.workerdMsPerRequest.toFixed(3)} | ${f1(r.rss.before)} | ${f1(r.rss.duringMin)} / ${f1(r.rss.duringMedian)} / ${f1(r.rss.duringMax)} | ${f1(r.rss.after)} | +${f1(r.rss.duringMax - r.rss.before)} / +${f1(r.rss.after - r.rss.before)} |`);
+    }
+    p();
+    const hr = T.runs.find((r) => r.key === "health");
+    if (hr) p(`Reference: under \`GET /health\` alone (no Durable Object, no practice) RSS went +${f1(hr.rss.after - hr.rss.before)} MiB; growth of that size under the mixed loads comes with requests, not with practices.${T.rssSettled != null ? ` 10 s after the last load: ${f1(T.rssSettled)} MiB (${T.rssSettled < T.runs[T.runs.length - 1].rss.after - 8 ? "some of it came back: V8 collecting late" : "it stayed"}).` : ""}`);
+    p();
+    const mixed = T.runs.filter((r) => r.key !== "health");
+    const flat = mixed.every((r) => r.rss.duringMax - r.rss.before < 32 && r.rss.after - r.rss.before < 16);
+    const errs = T.runs.filter((r) => r.errors > 0);
+    p(`**Spread over ${T.seeded} / on 1 practice: ${f2(T.spreadVsOne)}×** req/s.${errs.length ? ` **Errors in: ${errs.map((r) => r.name).join(", ")}; those rows are not valid.**` : ""} RSS under load: ${flat ? "**flat** (rule: peak during a load < before + 32 MiB and after < before + 16 MiB)" : "**not flat** (rule: peak during a load < before + 32 MiB and after < before + 16 MiB)"}.`);
+    p();
+    p("```");
+    for (const r of T.runs) p(r.command);
+    p("```");
+    p();
+  }
+}
+
 // Portal.
 if (run.portal) {
   const q = run.portal;
@@ -155,8 +231,9 @@ if (run.portal) {
   p();
 }
 
-// Criterion.
-const crit = readFileSync(join(work, "criterion.txt"), "utf8");
+// Criterion (absent when bench.sh ran a subset of parts, BENCH_PARTS).
+const crit = (() => { try { return readFileSync(join(work, "criterion.txt"), "utf8"); } catch { return null; } })();
+if (crit !== null) {
 const unit = { ps: 1e-12, ns: 1e-9, "µs": 1e-6, us: 1e-6, ms: 1e-3, s: 1 };
 const rows = [...crit.matchAll(/^(\S+)\s*(?:\n\s*)?time:\s+\[\S+ \S+ (\S+) (\S+) \S+ \S+\]/gm)];
 p("## Security core, native (criterion, `shared/benches/core.rs`)");
@@ -170,4 +247,5 @@ for (const [, name, v, u] of rows) {
   p(`| \`${name}\` | ${v} ${u} | ${Math.round(1 / secs).toLocaleString("en-GB")} |`);
 }
 p();
+}
 console.log(L.join("\n"));

@@ -4,8 +4,11 @@
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 
-/** Starts the Worker built in `edgeDir/build` with `bindings` as its vars; await `.ready`. */
-export function startWorkerd(edgeDir, bindings) {
+/**
+ * Starts the Worker built in `edgeDir/build` with `bindings` as its vars; await `.ready`.
+ * `options` adds or overrides Miniflare options (the bench passes `logRequests: false`).
+ */
+export function startWorkerd(edgeDir, bindings, options = {}) {
   return new Miniflare({
     scriptPath: join(edgeDir, "build", "index.js"),
     modulesRoot: edgeDir,
@@ -17,5 +20,6 @@ export function startWorkerd(edgeDir, bindings) {
     host: "127.0.0.1",
     port: 0,
     bindings,
+    ...options,
   });
 }
