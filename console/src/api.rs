@@ -1,20 +1,29 @@
 //! The one typed client of the clinic API, over `sealpost_shared::wire`.
 //!
 //! Same origin: in production Cloudflare Access adds its assertion header to every request, so
-//! the console sends no credential itself. Answers are never cached.
+//! the console sends no credential itself. Once a practice is chosen ([`set_practice`]), every
+//! request names it in the `sealpost-practice` header: staff of several practices are refused
+//! (`practice_required`) without it. Answers are never cached.
+
+use std::cell::RefCell;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use web_sys::RequestCache;
 
-use sealpost_shared::staff::StaffIdentity;
+use sealpost_shared::staff::{
+    ApiKeyEntry, ApiKeyList, CreatedApiKey, NewApiKey, Role, StaffIdentity, StaffList, StaffMember,
+    StaffPractice, StaffPractices, StaffUpsert, PRACTICE_HEADER,
+};
+use sealpost_shared::tenancy::PracticeId;
 use sealpost_shared::wire::{
     ApiError, PatientFile, PatientSummary, PracticeSettings, ShareRequest, ShareResponse,
     StaffDocument, UnshareRequest,
 };
 
 use crate::logic::encode_segment;
+use crate::logic::team::email_segment;
 
 /// Why a call did not give the expected answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,10 +84,25 @@ pub struct AuditEntry {
 
 const CLINIC: &str = "/api/v1/clinic";
 
+thread_local! {
+    /// The practice this tab works in, once chosen; the console runs on one thread.
+    static PRACTICE: RefCell<Option<PracticeId>> = const { RefCell::new(None) };
+}
+
+/// Names the practice every later request is for (`None`: let the API decide, which it does
+/// only for staff of one practice).
+pub fn set_practice(practice: Option<PracticeId>) {
+    PRACTICE.with(|p| *p.borrow_mut() = practice);
+}
+
 fn request(builder: RequestBuilder) -> RequestBuilder {
-    builder
+    let builder = builder
         .header("Accept", "application/json")
-        .cache(RequestCache::NoStore)
+        .cache(RequestCache::NoStore);
+    match PRACTICE.with(|p| p.borrow().clone()) {
+        Some(practice) => builder.header(PRACTICE_HEADER, practice.as_str()),
+        None => builder,
+    }
 }
 
 async fn answer(sent: Result<Response, gloo_net::Error>) -> Result<Response, ApiFailure> {
@@ -109,6 +133,13 @@ async fn send_json<B: Serialize>(
 
 fn patient(id: &str) -> String {
     format!("{CLINIC}/patients/{}", encode_segment(id))
+}
+
+/// The practices the signed-in staff member belongs to (in local development, all of them).
+pub async fn staff_practices() -> Result<Vec<StaffPractice>, ApiFailure> {
+    get::<StaffPractices>("/api/v1/staff/practices")
+        .await
+        .map(|list| list.practices)
 }
 
 pub async fn me() -> Result<StaffIdentity, ApiFailure> {
@@ -152,5 +183,50 @@ pub async fn share(body: &ShareRequest) -> Result<ShareResponse, ApiFailure> {
 
 pub async fn unshare(id: &str, body: &UnshareRequest) -> Result<(), ApiFailure> {
     send_json(Request::post(&format!("{}/unshare", patient(id))), body).await?;
+    Ok(())
+}
+
+pub async fn staff() -> Result<Vec<StaffMember>, ApiFailure> {
+    get::<StaffList>(&format!("{CLINIC}/staff"))
+        .await
+        .map(|list| list.staff)
+}
+
+/// Adds a staff member, or changes their role. `email` is already checked and lower-cased.
+pub async fn set_role(email: &str, role: Role) -> Result<StaffMember, ApiFailure> {
+    let path = format!("{CLINIC}/staff/{}", email_segment(email));
+    let body = StaffUpsert {
+        role,
+        staff: String::new(),
+    };
+    let response = send_json(Request::put(&path), &body).await?;
+    response.json().await.map_err(|_| ApiFailure::Network)
+}
+
+pub async fn remove_staff(email: &str) -> Result<(), ApiFailure> {
+    let path = format!("{CLINIC}/staff/{}", email_segment(email));
+    answer(request(Request::delete(&path)).send().await).await?;
+    Ok(())
+}
+
+pub async fn api_keys() -> Result<Vec<ApiKeyEntry>, ApiFailure> {
+    get::<ApiKeyList>(&format!("{CLINIC}/api-keys"))
+        .await
+        .map(|list| list.keys)
+}
+
+/// A new key: the answer carries the key itself, this once.
+pub async fn create_api_key(name: &str) -> Result<CreatedApiKey, ApiFailure> {
+    let body = NewApiKey {
+        name: name.to_owned(),
+        staff: String::new(),
+    };
+    let response = send_json(Request::post(&format!("{CLINIC}/api-keys")), &body).await?;
+    response.json().await.map_err(|_| ApiFailure::Network)
+}
+
+pub async fn revoke_api_key(id: &str) -> Result<(), ApiFailure> {
+    let path = format!("{CLINIC}/api-keys/{}", encode_segment(id));
+    answer(request(Request::delete(&path)).send().await).await?;
     Ok(())
 }

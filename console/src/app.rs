@@ -1,18 +1,28 @@
-//! The router, who is signed in, and what their role allows.
+//! Which practice the tab works in, who is signed in, what their role allows, and the router.
+//!
+//! On start: the staff member's practices (`/api/v1/staff/practices`) → the practice to use
+//! ([`crate::logic::practice::start`]: the one remembered for the tab, the only one, or ask) →
+//! who they are there (`/me`) → the pages.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 use sealpost_shared::error::ErrorCode;
-use sealpost_shared::staff::{permits, Action, Role, StaffIdentity};
+use sealpost_shared::staff::{permits, Action, Role, StaffIdentity, StaffPractice};
+use sealpost_shared::tenancy::PracticeId;
 
 use crate::api::{self, ApiFailure};
 use crate::components::{Loading, StopPage};
+use crate::logic::practice::{may_switch, start, Start};
+pub use crate::logic::team::role_label;
 use crate::pages::patient::PatientPage;
+use crate::pages::practices::PracticePicker;
 use crate::pages::preview::PreviewPage;
 use crate::pages::search::SearchPage;
 use crate::pages::settings::SettingsPage;
+use crate::pages::team::TeamPage;
+use crate::tab;
 
 /// The signed-in staff member, provided as context below [`App`] once known.
 #[derive(Clone)]
@@ -37,28 +47,110 @@ pub fn use_staff() -> Staff {
     })
 }
 
-pub fn role_label(role: Role) -> &'static str {
-    match role {
-        Role::Viewer => "Viewer",
-        Role::Sharer => "Sharer",
-        Role::Admin => "Administrator",
-    }
+/// Where the start of the console has got to.
+#[derive(Clone)]
+enum Phase {
+    /// Asking which practices the staff member belongs to.
+    Practices,
+    /// Several practices and none chosen for this tab (or switching).
+    Picking,
+    /// Asking who is signed in, in the chosen practice.
+    Identity,
+    Ready(StaffIdentity),
+    Failed(ApiFailure),
+}
+
+fn refused(failure: &ApiFailure, codes: &[ErrorCode]) -> bool {
+    matches!(failure, ApiFailure::Api(error) if codes.contains(&error.code))
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    let me = RwSignal::new(None::<Result<StaffIdentity, ApiFailure>>);
-    let load = move || {
-        me.set(None);
-        spawn_local(async move { me.set(Some(api::me().await)) });
+    let phase = RwSignal::new(Phase::Practices);
+    let practices = RwSignal::new(Vec::<StaffPractice>::new());
+    let current = RwSignal::new(None::<PracticeId>);
+
+    let identify = move || {
+        phase.set(Phase::Identity);
+        spawn_local(async move {
+            phase.set(match api::me().await {
+                Ok(identity) => Phase::Ready(identity),
+                // The practices changed since they were listed: ask rather than fail.
+                Err(failure)
+                    if refused(&failure, &[ErrorCode::PracticeRequired])
+                        && may_switch(&practices.get_untracked()) =>
+                {
+                    Phase::Picking
+                }
+                Err(failure) => Phase::Failed(failure),
+            });
+        });
     };
-    load();
+    let work_in = move |practice: Option<PracticeId>| {
+        api::set_practice(practice.clone());
+        current.set(practice);
+        identify();
+    };
+    let begin = move || {
+        phase.set(Phase::Practices);
+        spawn_local(async move {
+            match api::staff_practices().await {
+                Ok(list) => {
+                    let decision = start(&list, tab::remembered_practice().as_deref());
+                    practices.set(list);
+                    match decision {
+                        Start::Use(practice) => work_in(Some(practice.id)),
+                        Start::Ask => phase.set(Phase::Picking),
+                        Start::Unnamed => work_in(None),
+                    }
+                }
+                // Not signed in, or no role anywhere: `/me` says so in the console's words.
+                Err(failure)
+                    if refused(&failure, &[ErrorCode::Unauthorized, ErrorCode::Forbidden]) =>
+                {
+                    work_in(None)
+                }
+                Err(failure) => phase.set(Phase::Failed(failure)),
+            }
+        });
+    };
+    let choose = Callback::new(move |practice: StaffPractice| {
+        tab::remember_practice(&practice.id);
+        let switched = current
+            .get_untracked()
+            .is_some_and(|before| before != practice.id);
+        if switched {
+            tab::go_to_start();
+        }
+        work_in(Some(practice.id));
+    });
+    let switch = Callback::new(move |()| phase.set(Phase::Picking));
+    begin();
+
     view! {
         <a href="#main" class="skip-link">"Skip to main content"</a>
-        {move || match me.get() {
-            None => view! { <Shell><Loading text="Checking who you are" /></Shell> }.into_any(),
-            Some(Err(ApiFailure::Api(error)))
+        {move || match phase.get() {
+            Phase::Practices => {
+                view! { <Shell><Loading text="Finding your practices" /></Shell> }.into_any()
+            }
+            Phase::Identity => {
+                view! { <Shell><Loading text="Checking who you are" /></Shell> }.into_any()
+            }
+            Phase::Picking => {
+                view! {
+                    <Shell>
+                        <PracticePicker
+                            practices=practices.get_untracked()
+                            current=current.get_untracked()
+                            on_choose=choose
+                        />
+                    </Shell>
+                }
+                    .into_any()
+            }
+            Phase::Failed(ApiFailure::Api(error))
                 if matches!(error.code, ErrorCode::Forbidden | ErrorCode::Unauthorized) => {
+                let other = may_switch(&practices.get_untracked());
                 view! {
                     <Shell>
                         <StopPage
@@ -68,22 +160,30 @@ pub fn App() -> impl IntoView {
                                 error.message,
                             )
                         />
+                        {other.then(|| view! {
+                            <button type="button" class="button button--secondary" on:click=move |_| switch.run(())>
+                                "Choose another practice"
+                            </button>
+                        })}
                     </Shell>
                 }
                     .into_any()
             }
-            Some(Err(failure)) => {
+            Phase::Failed(failure) => {
                 view! {
                     <Shell>
                         <StopPage heading="Sealpost is not answering" text=failure.message() />
-                        <button type="button" class="button" on:click=move |_| load()>
+                        <button type="button" class="button" on:click=move |_| begin()>
                             "Retry"
                         </button>
                     </Shell>
                 }
                     .into_any()
             }
-            Some(Ok(identity)) => view! { <SignedIn identity=identity /> }.into_any(),
+            Phase::Ready(identity) => {
+                let switch = may_switch(&practices.get_untracked()).then_some(switch);
+                view! { <SignedIn identity=identity switch=switch /> }.into_any()
+            }
         }}
     }
 }
@@ -106,7 +206,7 @@ fn Shell(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn SignedIn(identity: StaffIdentity) -> impl IntoView {
+fn SignedIn(identity: StaffIdentity, switch: Option<Callback<()>>) -> impl IntoView {
     let staff = Staff(identity.clone());
     let admin = staff.may(Action::ChangeSettings);
     provide_context(staff);
@@ -125,13 +225,23 @@ fn SignedIn(identity: StaffIdentity) -> impl IntoView {
             {banner}
             <header class="header">
                 <div class="console-container header__inner console-header">
-                    <p class="header__practice">
-                        {identity.practice_name.clone()}
-                        <span class="header__sub">" · Clinic console"</span>
-                    </p>
+                    <div class="console-practice">
+                        <p class="header__practice">
+                            {identity.practice_name.clone()}
+                            <span class="header__sub">" · Clinic console"</span>
+                        </p>
+                        {switch.map(|switch| view! {
+                            <button type="button" class="header-switch" on:click=move |_| switch.run(())>
+                                "Switch practice"
+                            </button>
+                        })}
+                    </div>
                     <nav class="console-nav" aria-label="Console">
                         <A href="/console">"Find a patient"</A>
-                        {admin.then(|| view! { <A href="/console/settings">"Settings"</A> })}
+                        {admin.then(|| view! {
+                            <A href="/console/settings">"Settings"</A>
+                            <A href="/console/team">"Staff and keys"</A>
+                        })}
                     </nav>
                     <p class="console-user">
                         <span class="visually-hidden">"Signed in as "</span>
@@ -155,6 +265,7 @@ fn SignedIn(identity: StaffIdentity) -> impl IntoView {
                         <Route path=path!("/console") view=SearchPage />
                         <Route path=path!("/console/patients/:id") view=PatientPage />
                         <Route path=path!("/console/settings") view=SettingsPage />
+                        <Route path=path!("/console/team") view=TeamPage />
                         <Route path=path!("/console/preview/:patient/:doc") view=PreviewPage />
                     </Routes>
                 </main>

@@ -3,7 +3,9 @@
 //!
 //! - [`api`]: the one typed client over `sealpost_shared::wire`;
 //! - [`logic`]: every decision as a pure function, tested natively;
-//! - [`app`]: the router, who is signed in and what their role allows;
+//! - [`app`]: which practice the tab works in, who is signed in, what their role allows, and
+//!   the router;
+//! - [`tab`]: what the tab remembers (the practice chosen in it);
 //! - [`pages`] and [`components`]: rendering only.
 
 pub mod api;
@@ -11,6 +13,7 @@ pub mod app;
 pub mod components;
 pub mod logic;
 pub mod pages;
+pub mod tab;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

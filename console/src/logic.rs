@@ -1,6 +1,9 @@
 //! Every decision the console makes, as pure functions tested natively. Components only render
 //! what these return.
 
+pub mod practice;
+pub mod team;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use sealpost_shared::chrono::{DateTime, NaiveDate};

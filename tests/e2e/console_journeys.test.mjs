@@ -9,6 +9,7 @@ import { runAxe } from "../support/axe.mjs";
 import { launchBrowser, screenshot } from "../support/browser.mjs";
 import { fakeAccess, STAFF } from "../support/access.mjs";
 import { demoDocuments, makePdf } from "../support/demo-docs.mjs";
+import { clinicClient } from "../support/clinic-client.mjs";
 
 const DESKTOP = { width: 1280, height: 800 };
 const TABLET = { width: 820, height: 1180 };
@@ -373,5 +374,127 @@ test("local development shows its identity banner", async () => {
     await context.close();
   } finally {
     await dev.stop();
+  }
+});
+
+const PHONE = { width: 390, height: 844 };
+
+/** Like `record`, at phone and desktop widths (390 and 1280 px). */
+async function recordPhoneAndDesk(page, name) {
+  const start = page.viewportSize();
+  for (const [label, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(50);
+    await screenshot(page, `console-${name}-${label}`);
+    const { passes, violations } = await runAxe(page);
+    assert.ok(passes > 0, "axe ran its rules");
+    axeLog.push(`${name} @ ${label} → ${violations.length} violations (${passes} rules passed)`);
+    assert.deepEqual(violations, [], `${name} at ${label}`);
+  }
+  await page.setViewportSize(start);
+}
+
+test("an admin of two practices picks one, adds a staff member, and creates then revokes an API key shown once", async () => {
+  // A second practice where the admin is a viewer: they now belong to two, so the console asks.
+  const created = await app.operator.createPractice({ id: "north", name: "North Road Clinic" });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const north = clinicClient(app.base, created.json.api_key);
+  ok(await north.putJson(`/api/v1/clinic/staff/${STAFF.admin}`, { role: "viewer", staff: "North admin" }));
+  const { page, context, errors } = await staffPage(STAFF.admin);
+  try {
+    const named = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/api/v1/clinic/")) named.push(r.headers()["sealpost-practice"]);
+    });
+    await page.goto(`${app.base}/console`);
+    await page.getByRole("heading", { level: 1, name: "Choose a practice" }).waitFor();
+    assert.equal(named.length, 0, "nothing asked of a practice before one is chosen");
+    await page.getByRole("button", { name: "North Road Clinic" }).waitFor();
+    await recordPhoneAndDesk(page, "practice-picker");
+    await page.getByRole("button", { name: "Riverside Surgery" }).click();
+    await page.getByRole("heading", { level: 1, name: "Find a patient" }).waitFor();
+    await page.locator("header").getByText("Riverside Surgery").waitFor();
+    assert.ok(named.length > 0 && named.every((p) => p === "riverside"), `every clinic request names the practice: ${named}`);
+    // Remembered for the tab: a reload does not ask again.
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Find a patient" }).waitFor();
+
+    await page.getByRole("link", { name: "Staff and keys" }).click();
+    await page.getByRole("heading", { level: 1, name: "Staff and keys" }).waitFor();
+    await page.locator(".team-list__title", { hasText: STAFF.admin }).waitFor();
+    await page.getByText("The practice has no keys yet.").or(page.locator(".team-list").nth(1)).first().waitFor();
+    await recordPhoneAndDesk(page, "team");
+
+    // Add a staff member: the address is kept lower-cased, as Access signs people in.
+    await page.getByLabel("Email address").fill("Nurse.New@Clinic.example");
+    await page.getByLabel("Role", { exact: true }).selectOption("sharer");
+    await page.getByRole("button", { name: "Save role" }).click();
+    await page.getByText("nurse.new@clinic.example was added as a Sharer.").waitFor();
+    await page.locator(".team-list__item", { hasText: "nurse.new@clinic.example" }).getByText("Sharer").waitFor();
+    const staff = (await app.clinic.call("GET", "/api/v1/clinic/staff")).json.staff;
+    const nurse = staff.find((m) => m.email === "nurse.new@clinic.example");
+    assert.equal(nurse?.role, "sharer");
+    assert.equal(nurse?.added_by, STAFF.admin);
+
+    // Create a key: shown once, with the warning, and focus on it.
+    await page.getByLabel("What the key is for").fill("Practice management system");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const once = page.getByRole("region", { name: "Copy the key for “Practice management system” now" });
+    await once.waitFor();
+    await once.getByText("It will not be shown again.").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "new-key-heading");
+    const key = await page.getByLabel("New API key").inputValue();
+    assert.match(key, /^sp_riverside_/);
+    await recordPhoneAndDesk(page, "team-new-key");
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.base });
+    await once.getByRole("button", { name: "Copy key" }).click();
+    await once.getByText("Copied to the clipboard.").waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
+    assert.equal((await clinicClient(app.base, key).call("GET", "/api/v1/clinic/staff")).status, 200, "the new key works");
+    await once.getByRole("button", { name: "I have copied the key" }).click();
+    await once.waitFor({ state: "detached" });
+    // From now on, only its hint.
+    const entry = page.locator(".team-list__item", { hasText: "Practice management system" });
+    await entry.getByText(`sp_riverside_…${key.slice(-4)}`).waitFor();
+    assert.ok(!(await page.content()).includes(key), "the key is gone from the page");
+
+    // Revoke it, after confirming.
+    await entry.getByRole("button", { name: "Revoke the key “Practice management system”" }).click();
+    const revoke = page.getByRole("dialog", { name: "Revoke the key “Practice management system”?" });
+    await revoke.waitFor();
+    await revoke.getByText(/This cannot be undone/).waitFor();
+    await recordPhoneAndDesk(page, "team-revoke-confirm");
+    await revoke.getByRole("button", { name: "Revoke key" }).click();
+    await page.getByText("The key “Practice management system” was revoked").waitFor();
+    await entry.getByText("Revoked").waitFor();
+    assert.equal((await clinicClient(app.base, key).call("GET", "/api/v1/clinic/staff")).status, 401, "the revoked key is refused");
+
+    // Remove the staff member, after confirming; nobody is offered removing themselves.
+    assert.equal(await page.getByRole("button", { name: `Remove ${STAFF.admin}` }).count(), 0);
+    await page.getByRole("button", { name: "Remove nurse.new@clinic.example" }).click();
+    const remove = page.getByRole("dialog", { name: "Remove nurse.new@clinic.example?" });
+    await remove.getByRole("button", { name: "Remove", exact: true }).click();
+    await page.getByText(/nurse.new@clinic.example was removed/).waitFor();
+    await page.locator(".team-list__item", { hasText: "nurse.new@clinic.example" }).waitFor({ state: "detached" });
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Staff and keys" }).waitFor();
+    await page.locator(".team-list__item", { hasText: "Practice management system" }).getByText("Revoked").waitFor();
+    assert.ok(!(await page.content()).includes(key));
+
+    // Switch to the other practice, where they are a viewer: back to the start, no team page.
+    await page.getByRole("button", { name: "Switch practice" }).click();
+    await page.getByRole("button", { name: /Riverside Surgery \(current\)/ }).waitFor();
+    await page.getByRole("button", { name: "North Road Clinic" }).click();
+    await page.getByRole("heading", { level: 1, name: "Find a patient" }).waitFor();
+    assert.match(new URL(page.url()).pathname, /^\/console$/);
+    await page.locator("header").getByText("North Road Clinic").waitFor();
+    assert.equal(await page.getByRole("link", { name: "Staff and keys" }).count(), 0);
+    assert.equal(named.at(-1), "north");
+    await page.goto(`${app.base}/console/team`);
+    await page.getByRole("heading", { level: 1, name: "Only administrators can manage staff and keys" }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    ok(await north.call("DELETE", `/api/v1/clinic/staff/${STAFF.admin}`));
   }
 });
