@@ -14,8 +14,8 @@ bash scripts/build-edge.sh
 
 # edge/wrangler.toml is production-shaped; the development switches (the outbox instead of a
 # mail provider, the dev identity) are passed here with --var and only work on loopback.
-# Local secrets, made once: a random operator key and link-signing key (a checkout from before
-# practices existed gets the operator key added).
+# Local secrets, made once: a random operator key, link-signing key and settings key (a checkout
+# from before practices existed gets the ones it lacks added).
 if [ ! -f edge/.dev.vars ]; then
   node -e '
     const c = require("node:crypto");
@@ -25,6 +25,8 @@ if [ ! -f edge/.dev.vars ]; then
 fi
 grep -q '^OPERATOR_API_KEY=' edge/.dev.vars ||
   node -e 'console.log("OPERATOR_API_KEY=" + require("node:crypto").randomBytes(24).toString("hex"))' >> edge/.dev.vars
+grep -q '^SETTINGS_KEY=' edge/.dev.vars ||
+  node -e 'console.log("SETTINGS_KEY=" + require("node:crypto").randomBytes(32).toString("base64url"))' >> edge/.dev.vars
 OPERATOR_KEY=$(sed -n 's/^OPERATOR_API_KEY=//p' edge/.dev.vars)
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false

@@ -433,12 +433,18 @@ pub fn preview_path(patient: &str, doc: &str) -> String {
 }
 
 /// The API path of a document's inline preview.
-pub fn content_path(patient: &str, doc: &str) -> String {
-    format!(
+/// The browser loads it by itself (an `<img>`, a new tab), without the console's
+/// `sealpost-practice` header, so the practice being worked in rides in the query.
+pub fn content_path(patient: &str, doc: &str, practice: Option<&str>) -> String {
+    let path = format!(
         "/api/v1/clinic/patients/{}/documents/{}/content",
         encode_segment(patient),
         encode_segment(doc)
-    )
+    );
+    match practice {
+        Some(practice) => format!("{path}?practice={}", encode_segment(practice)),
+        None => path,
+    }
 }
 
 /// Percent-encodes everything but the characters ids are made of, so a value stays one segment.

@@ -44,8 +44,9 @@ pub struct Config {
     pub access: Option<AccessConfig>,
     /// The clinic's webhook for openings, views and downloads, if configured.
     pub webhook: Option<Webhook>,
-    /// The clinic's own document origin, for documents registered by path.
-    pub http_origin: Option<HttpOrigin>,
+    /// The key that seals each practice's secrets at rest (`SETTINGS_KEY`, base64url 32 bytes;
+    /// see `sealed`). Without it a practice cannot store its document origin's token.
+    pub settings_key: Option<[u8; 32]>,
     /// Key for the keyed hashes of SMS codes, derived from the link-signing seed.
     pub sms_code_key: [u8; 32],
     /// Local development only: the outbox page and the dev identity. Off unless `DEV_MODE` is
@@ -60,6 +61,9 @@ pub struct LegacySettings {
     pub practice_name: Option<String>,
     /// `STAFF_ROLES`: email → role.
     pub staff_roles: std::collections::BTreeMap<String, sealpost_shared::staff::Role>,
+    /// `ORIGIN_BASE_URL`, `ORIGIN_BEARER_TOKEN`, `ORIGIN_TIMEOUT_SECONDS`: the clinic's document
+    /// origin, which becomes the adopted practice's setting.
+    pub http_origin: Option<HttpOrigin>,
 }
 
 pub struct MailConfig {
@@ -197,6 +201,18 @@ impl Config {
                 .with_message(message)
                 .into());
         }
+        let settings_key = match text(env, "SETTINGS_KEY") {
+            Some(b64) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(b64.trim())
+                    .ok()
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                    .ok_or_else(|| {
+                        AppError::internal("SETTINGS_KEY is not 32 bytes of base64url")
+                    })?,
+            ),
+            None => None,
+        };
         let legacy_practice = match text(env, "LEGACY_PRACTICE") {
             Some(id) => Some(
                 PracticeId::try_from(id)
@@ -207,6 +223,7 @@ impl Config {
         Ok(Self {
             dev_mode,
             operator_key: text(env, "OPERATOR_API_KEY").map(SecretString::new),
+            settings_key,
             legacy_practice,
             legacy: LegacySettings {
                 clinic_api_key: text(env, "CLINIC_API_KEY").map(SecretString::new),
@@ -216,6 +233,13 @@ impl Config {
                         .map_err(|_| AppError::internal("STAFF_ROLES is not valid JSON"))?,
                     None => Default::default(),
                 },
+                http_origin: text(env, "ORIGIN_BASE_URL").map(|base| HttpOrigin {
+                    base: base.trim_end_matches('/').to_owned(),
+                    token: SecretString::new(text(env, "ORIGIN_BEARER_TOKEN").unwrap_or_default()),
+                    timeout_seconds: text(env, "ORIGIN_TIMEOUT_SECONDS")
+                        .and_then(|t| t.parse().ok())
+                        .unwrap_or(15),
+                }),
             },
             mail: MailConfig {
                 api_base: mail_api_base,
@@ -250,13 +274,7 @@ impl Config {
                 }
                 _ => None,
             },
-            http_origin: text(env, "ORIGIN_BASE_URL").map(|base| HttpOrigin {
-                base: base.trim_end_matches('/').to_owned(),
-                token: SecretString::new(text(env, "ORIGIN_BEARER_TOKEN").unwrap_or_default()),
-                timeout_seconds: text(env, "ORIGIN_TIMEOUT_SECONDS")
-                    .and_then(|t| t.parse().ok())
-                    .unwrap_or(15),
-            }),
+
             portal_origin,
             keys,
         })

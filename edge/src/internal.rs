@@ -24,6 +24,9 @@ pub const LINK: &str = "x-sealpost-link";
 /// On a Durable Object's answer: the body is a [`crate::origin::StreamOrder`] (or [`crate::origin::NoteOrder`]) for the
 /// Worker to carry out (document bytes never pass through a Durable Object).
 pub const STREAM: &str = "x-sealpost-stream";
+/// Set (to "1") when the client's request was a HEAD: it reaches the Durable Object as a GET,
+/// because an answer to a HEAD loses its body on the way back, and the Worker needs the order.
+pub const HEAD: &str = "x-sealpost-head";
 /// The value of [`STREAM`] on a consultation note's order (a document's is "1").
 pub const STREAM_NOTE: &str = "note";
 /// The value of [`STREAM`] on an upload's order: the Worker stores the body, then asks again.

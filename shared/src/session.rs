@@ -77,7 +77,11 @@ pub fn session_key(secret: &SessionSecret) -> String {
 
 /// The `Set-Cookie` value for a new session, living `max_age_seconds` in the browser (the
 /// session's absolute limit, [`SESSION_ABSOLUTE`], in seconds).
-pub fn session_cookie(practice: &PracticeId, secret: &SessionSecret, max_age_seconds: u64) -> String {
+pub fn session_cookie(
+    practice: &PracticeId,
+    secret: &SessionSecret,
+    max_age_seconds: u64,
+) -> String {
     format!(
         "{SESSION_COOKIE_NAME}={practice}.{}; {SESSION_COOKIE_ATTRIBUTES}; Max-Age={max_age_seconds}",
         secret.expose()
@@ -250,8 +254,7 @@ mod tests {
     #[test]
     fn cookie_header_parsing() {
         let value = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
-        let found =
-            |h: &str| session_from_cookie_header(h).map(|c| c.secret.expose().to_string());
+        let found = |h: &str| session_from_cookie_header(h).map(|c| c.secret.expose().to_string());
         assert_eq!(
             found(&format!("__Host-sealpost_session={value}")).as_deref(),
             Some(value)
@@ -272,11 +275,15 @@ mod tests {
         assert_eq!(found("__Host-sealpost_session="), None);
         assert_eq!(found(&format!("__Host-sealpost_session={value}A")), None);
         // The practice before the secret; a cookie from before practices names none.
-        let named = session_from_cookie_header(&format!("__Host-sealpost_session=riverside.{value}"));
+        let named =
+            session_from_cookie_header(&format!("__Host-sealpost_session=riverside.{value}"));
         assert_eq!(named.and_then(|c| c.practice), Some(riverside()));
         let legacy = session_from_cookie_header(&format!("__Host-sealpost_session={value}"));
         assert!(legacy.is_some_and(|c| c.practice.is_none()));
-        assert_eq!(found(&format!("__Host-sealpost_session=River.{value}")), None);
+        assert_eq!(
+            found(&format!("__Host-sealpost_session=River.{value}")),
+            None
+        );
         assert_eq!(found(&format!("__Host-sealpost_session=.{value}")), None);
         assert_eq!(
             found(&format!("__Host-sealpost_session={}", &value[..42])),

@@ -171,7 +171,16 @@ mod tests {
         assert!(PracticeId::try_from("riverside").is_ok());
         assert!(PracticeId::try_from("p0001").is_ok());
         assert!(PracticeId::try_from("north-road-2").is_ok());
-        for bad in ["", "a", "-x", "Riverside", "river_side", "river.side", "a/b", "é1"] {
+        for bad in [
+            "",
+            "a",
+            "-x",
+            "Riverside",
+            "river_side",
+            "river.side",
+            "a/b",
+            "é1",
+        ] {
             assert_eq!(PracticeId::try_from(bad), Err(InvalidPracticeId), "{bad}");
         }
         assert!(PracticeId::try_from("x".repeat(33)).is_err());

@@ -189,6 +189,14 @@ test("staff reach the practices they belong to: another practice's routes are 40
   assert.equal((await unnamed.json()).code, "practice_required");
   const viewing = await fetch(`${app.base}/api/v1/clinic/patients/pn1`, { headers: as(STAFF.admin, "north") });
   assert.equal(viewing.status, 200);
+  // What the browser loads by itself (a preview) names the practice in the query instead.
+  const preview = await fetch(`${app.base}/api/v1/clinic/patients/pn1/documents/dn1/content?practice=north`,
+    { headers: as(STAFF.admin) });
+  assert.equal(preview.status, 200);
+  assert.equal(preview.headers.get("content-type"), "application/pdf");
+  const elsewhere = await fetch(`${app.base}/api/v1/clinic/patients/pn1/documents/dn1/content?practice=south`,
+    { headers: as(STAFF.admin) });
+  assert.equal(elsewhere.status, 403);
   // A viewer there: changing north's settings is refused.
   const settings = await fetch(`${app.base}/api/v1/clinic/staff/x@north.example`, {
     method: "PUT", headers: { ...as(STAFF.admin, "north"), "content-type": "application/json" },
@@ -267,4 +275,49 @@ test("links, cookies and the key from before practices existed still reach the f
   const listed = await portalGet("/documents", oldCookie);
   assert.equal(listed.status, 200);
   assert.deepEqual((await listed.json()).documents.map((d) => d.id), ["dl1"]);
+});
+
+test("a practice's document origin is its own setting: its token is never shown and other practices cannot use it", async () => {
+  const { clinic: north } = practices.north;
+  const { clinic: south } = practices.south;
+  const path = "/api/v1/clinic/settings/origin";
+  assert.equal((await north.call("GET", path)).status, 404);
+  const plain = await north.putJson(path, { base_url: "http://files.north.example", bearer_token: "t0k3n" });
+  assert.equal(plain.status, 400, JSON.stringify(plain.json));
+  assert.equal(plain.json.problems[0].field, "base_url");
+  const token = "north-origin-secret-token";
+  const set = await north.putJson(path, { base_url: "https://files.north.example/docs/", bearer_token: token, staff: "North admin" });
+  assert.equal(set.status, 200, JSON.stringify(set.json));
+  assert.deepEqual(set.json, { base_url: "https://files.north.example/docs", timeout_seconds: 15, token_set: true });
+  const read = await north.call("GET", path);
+  assert.ok(!JSON.stringify(read.json).includes(token), "the token is never returned");
+  // South has none, and cannot register documents on north's.
+  assert.equal((await south.call("GET", path)).status, 404);
+  const external = await south.putJson("/api/v1/clinic/patients/ps2/documents/dx1/external",
+    { kind: "letter", title: "Kept elsewhere", date: "2026-10-01", content_type: "application/pdf", size: 10, origin_path: "a.pdf" });
+  assert.equal(external.status, 409, JSON.stringify(external.json));
+  assert.equal((await north.call("DELETE", path)).status, 200);
+  assert.equal((await north.call("GET", path)).status, 404);
+});
+
+test("erasing a practice needs it suspended first, then removes it and all it held; its id can begin again, empty", async () => {
+  const r = await app.operator.createPractice({ id: "closing", name: "Closing Clinic" });
+  assert.equal(r.status, 201);
+  const clinic = clinicClient(app.base, r.json.api_key);
+  ok(await clinic.upsertPatient("pc1", { ...demoPatient.body, name: "Leaving", email: "pc1@patients.example" }));
+  const doc = { id: "dc1", kind: "letter", title: "Last letter", date: "2026-10-01", contentType: "application/pdf", bytes: makePdf(["bye"]) };
+  assert.equal((await clinic.uploadDocument("pc1", doc)).status, 201);
+  const erase = () => app.operator.call("DELETE", "/practices/closing");
+  assert.equal((await erase()).status, 409, "not while it is active");
+  assert.equal((await app.operator.suspend("closing")).status, 200);
+  const erased = await erase();
+  assert.equal(erased.status, 200, JSON.stringify(erased.json));
+  assert.equal(erased.json.documents, 1);
+  assert.equal((await clinic.call("GET", "/api/v1/clinic/patients/pc1")).status, 404);
+  assert.ok(!(await app.operator.list()).json.practices.some((p) => p.id === "closing"));
+  const again = await app.operator.createPractice({ id: "closing", name: "New Clinic" });
+  assert.equal(again.status, 201);
+  const fresh = clinicClient(app.base, again.json.api_key);
+  assert.equal((await fresh.call("GET", "/api/v1/clinic/patients/pc1")).status, 404);
+  assert.equal((await clinic.call("GET", "/api/v1/clinic/patients")).status, 401, "the old key died with it");
 });

@@ -146,6 +146,7 @@ export async function startSealpost({ mailBase, extraVars = {}, adopt = true, pe
     SMS_FROM: "+447700900000",
     DEV_MODE: "false",
     OPERATOR_API_KEY: operatorKey,
+    SETTINGS_KEY: randomBytes(32).toString("base64url"),
     LEGACY_PRACTICE: FIRST_PRACTICE,
     ...extraVars,
   };

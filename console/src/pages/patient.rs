@@ -882,7 +882,11 @@ fn PreviewDialog(state: PanelState, can_share: bool) -> impl IntoView {
     let body = move || {
         let doc = state.preview.get()?;
         let patient = state.patient_id.get_untracked();
-        let src = content_path(&patient, doc.id.as_str());
+        let src = content_path(
+            &patient,
+            doc.id.as_str(),
+            crate::tab::remembered_practice().as_deref(),
+        );
         let payload = drag_payload(&patient, doc.id.as_str());
         let shown = match preview_kind(&doc.content_type) {
             PreviewKind::Image => view! {

@@ -52,7 +52,11 @@ pub fn PreviewPage() -> impl IntoView {
         }
         .into_any(),
         Some(Ok((file, Some(doc)))) => {
-            let src = content_path(&patient, doc.id.as_str());
+            let src = content_path(
+                &patient,
+                doc.id.as_str(),
+                crate::tab::remembered_practice().as_deref(),
+            );
             let payload = drag_payload(&patient, doc.id.as_str());
             let message = payload.clone();
             let shown = match preview_kind(&doc.content_type) {

@@ -199,9 +199,17 @@ async fn clinic(req: Request, cfg: &Config, env: &Env, now: Now) -> Result<Desti
     let who = staff(&req, cfg, now)
         .await?
         .ok_or_else(|| AppError::code(ErrorCode::Unauthorized))?;
+    // The console names the practice in a header; what the browser loads by itself (a
+    // document preview in <img> or a new tab) names it in the query instead.
+    let in_query = req
+        .url()?
+        .query_pairs()
+        .find(|(k, _)| k == "practice")
+        .map(|(_, v)| v.into_owned());
     let chosen = req
         .headers()
         .get(PRACTICE_HEADER)?
+        .or(in_query)
         .map(|p| {
             PracticeId::try_from(p.trim()).map_err(|_| {
                 AppError::from(

@@ -6,6 +6,7 @@ use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::consultation::{may_share_sections, SectionsRefused};
 use sealpost_shared::documents::{claim_document_id, DocumentClaim};
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::{ContactId, DocumentId, PatientId};
 use sealpost_shared::practice::{changed_settings, settings_problems};
 use sealpost_shared::recipients::{
@@ -150,8 +151,13 @@ pub async fn upsert_patient(
         if let Some(own) = ctx.db.patient_recipient(id.as_str())? {
             ctx.db.revoke_links_of(&own.id, now)?;
             let actor = caller.actor("clinic system")?;
-            ctx.db
-                .audit(now, id.as_str(), &actor, "address_changed", "patient")?;
+            ctx.db.audit(
+                now,
+                id.as_str(),
+                &actor,
+                AuditEvent::AddressChanged,
+                "patient",
+            )?;
         }
     }
     let row = ctx
@@ -274,9 +280,11 @@ pub async fn register_external_document(
     let doc = DocumentId::try_from(raw_doc.to_owned())
         .map_err(|e| invalid(format!("document id: {e}")))?;
     let body: ExternalDocument = read_json(req).await?;
-    if ctx.cfg.http_origin.is_none() {
+    if crate::practice_origin::view(&ctx.db)?.is_none() {
         return Err(ApiError::new(ErrorCode::Conflict)
-            .with_message("No clinic origin is configured (ORIGIN_BASE_URL).")
+            .with_message(
+                "No document origin is set for this practice (PUT /api/v1/clinic/settings/origin).",
+            )
             .into());
     }
     if !origin::is_valid_origin_path(&body.origin_path) {
@@ -366,7 +374,7 @@ fn audit_replacement(
             now,
             patient.as_str(),
             &caller.actor("clinic system")?,
-            "document_replaced",
+            AuditEvent::DocumentReplaced,
             doc.as_str(),
         )?;
     }
@@ -484,10 +492,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
         }
     }
     let sender = choose_sender(&kinds, &settings.senders).clone();
-    let method = match body.method {
-        ShareMethod::SecureLink => "secure_link",
-        ShareMethod::Attachment => "attachment",
-    };
+    let method = body.method;
     let attachments = match body.method {
         ShareMethod::SecureLink => None,
         ShareMethod::Attachment => Some(plan_attachments(&rows, !body.sections.is_empty())?),
@@ -517,7 +522,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
                 now,
                 &patient.id,
                 staff,
-                "access_restored",
+                AuditEvent::AccessRestored,
                 &describe(&recipient.reference),
             )?;
         }
@@ -536,9 +541,10 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
             now,
             &patient.id,
             staff,
-            "shared",
+            AuditEvent::Shared,
             &format!(
-                "{method} to {}: {}",
+                "{} to {}: {}",
+                method.as_str(),
                 describe(&recipient.reference),
                 docs.join(",")
             ),
@@ -749,7 +755,7 @@ async fn upsert_contact(
                 now,
                 &recipient.patient_id,
                 &caller.actor("clinic system")?,
-                "address_changed",
+                AuditEvent::AddressChanged,
                 &format!("{scope} {id}"),
             )?;
         }
@@ -784,7 +790,7 @@ pub async fn put_settings(
             ctx.now_secs(),
             "",
             &caller.actor("clinic system")?,
-            "settings_changed",
+            AuditEvent::SettingsChanged,
             &changed.join(", "),
         )?;
     }
@@ -815,7 +821,7 @@ pub async fn unshare(
                 now,
                 patient.as_str(),
                 staff,
-                "unshared",
+                AuditEvent::Unshared,
                 "all access revoked",
             )?;
             json_ok(&serde_json::json!({ "revoked": "patient" }))
@@ -827,7 +833,7 @@ pub async fn unshare(
                 now,
                 patient.as_str(),
                 staff,
-                "unshared",
+                AuditEvent::Unshared,
                 &format!("access of {} revoked", describe(reference)),
             )?;
             json_ok(&serde_json::json!({ "revoked": "recipient" }))
@@ -846,7 +852,7 @@ pub async fn unshare(
                 now,
                 patient.as_str(),
                 staff,
-                "unshared",
+                AuditEvent::Unshared,
                 &format!("document {document} withdrawn"),
             )?;
             json_ok(&serde_json::json!({ "revoked": "document" }))
@@ -872,7 +878,7 @@ pub async fn delete_document(
         ctx.now_secs(),
         patient.as_str(),
         &caller.actor("clinic system")?,
-        "document_deleted",
+        AuditEvent::DocumentDeleted,
         &doc.id,
     )?;
     origin::bucket(&ctx.env)?
@@ -1025,14 +1031,14 @@ pub async fn preview_document(
         ctx.now_secs(),
         patient.as_str(),
         &caller.actor("clinic system")?,
-        "staff_viewed",
+        AuditEvent::StaffViewed,
         &doc.id,
     )?;
     // The Worker streams the bytes: they never pass through the practice's Durable Object.
     origin::StreamOrder::new(
         &doc,
         origin::Disposition::Inline,
-        ctx.cfg.http_origin.as_ref(),
+        crate::practice_origin::load(&ctx.db, &ctx.cfg, &ctx.practice)?.as_ref(),
     )
     .into_response()
 }

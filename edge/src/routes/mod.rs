@@ -4,6 +4,7 @@
 mod clinic;
 mod dev;
 mod links;
+mod origin;
 mod people;
 mod portal;
 mod team;
@@ -101,6 +102,18 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         (Method::Get, ["api", "v1", "clinic", "patients", id, "shares"]) => {
             caller(ctx, req, Action::View).await?;
             clinic::shares(ctx, id)
+        }
+        (Method::Get, ["api", "v1", "clinic", "settings", "origin"]) => {
+            caller(ctx, req, Action::ChangeSettings).await?;
+            origin::get(ctx)
+        }
+        (Method::Put, ["api", "v1", "clinic", "settings", "origin"]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            origin::put(ctx, req, &caller).await
+        }
+        (Method::Delete, ["api", "v1", "clinic", "settings", "origin"]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            origin::delete(ctx, &caller)
         }
         (Method::Get, ["api", "v1", "clinic", "settings"]) => {
             caller(ctx, req, Action::View).await?;
@@ -243,6 +256,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "clinic", "patients", _, "unshare"]
             | ["api", "v1", "clinic", "contacts", _]
             | ["api", "v1", "clinic", "settings"]
+            | ["api", "v1", "clinic", "settings", "origin"]
             | ["api", "v1", "clinic", "me"]
             | ["api", "v1", "clinic", "patients"]
             | ["api", "v1", "clinic", "patients", _, "documents"]

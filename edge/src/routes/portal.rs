@@ -7,6 +7,7 @@
 
 use sealpost_shared::checks::ChallengeKind;
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::session::{
     check_session, clear_session_cookie, session_from_cookie_header, session_key, SessionCheck,
     SessionRecord,
@@ -52,7 +53,7 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let _: OpenLinkRequest = read_json(req).await?;
     let opened = opening::open(&Practice::from(ctx), verified_link(req)?)?;
     if let Some(patient) = &opened.opened_for {
-        webhook::notify(ctx, "link_opened", patient, None);
+        webhook::notify(ctx, AuditEvent::LinkOpened, patient, None);
     }
     if opened.deliver_mail {
         crate::mail::deliver_due(ctx).await?;
@@ -135,8 +136,13 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
     let text = sms::code_text(&link.settings.practice_name, code.expose());
     match sms::send(ctx, &h.patient.id, &mobile, &text).await? {
         Ok(()) => {
-            ctx.db
-                .audit(now, &h.patient.id, "system", "sms_sent", &h.recipient.id)?;
+            ctx.db.audit(
+                now,
+                &h.patient.id,
+                "system",
+                AuditEvent::SmsSent,
+                &h.recipient.id,
+            )?;
         }
         Err(failure) => {
             let reason = match failure {
@@ -145,7 +151,7 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
             };
             ctx.db.remove_sms_send(&h.recipient.id, now)?;
             ctx.db
-                .audit(now, &h.patient.id, "system", "sms_failed", &reason)?;
+                .audit(now, &h.patient.id, "system", AuditEvent::SmsFailed, &reason)?;
             return Err(AppError::code(ErrorCode::SmsUnavailable));
         }
     }
@@ -253,18 +259,24 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
         Some("attachment") => Disposition::Attachment,
         _ => Disposition::Inline,
     };
-    let head_only = req.method() == Method::Head;
+    let head_only = req.method() == Method::Head || req.headers().has(internal::HEAD)?;
     if !head_only {
         let event = match disposition {
-            Disposition::Attachment => "downloaded",
-            Disposition::Inline => "viewed",
+            Disposition::Attachment => AuditEvent::Downloaded,
+            Disposition::Inline => AuditEvent::Viewed,
         };
-        ctx.db
-            .audit(ctx.now_secs(), &row.patient_id, "recipient", event, &doc.id)?;
+        ctx.db.audit(
+            ctx.now_secs(),
+            &row.patient_id,
+            "recipient",
+            event.clone(),
+            &doc.id,
+        )?;
         webhook::notify(ctx, event, &row.patient_id, Some(&doc.id));
     }
     // The Worker streams the bytes (range and HEAD included): they never pass through here.
-    StreamOrder::new(&doc, disposition, ctx.cfg.http_origin.as_ref()).into_response()
+    let origin = crate::practice_origin::load(&ctx.db, &ctx.cfg, &ctx.practice)?;
+    StreamOrder::new(&doc, disposition, origin.as_ref()).into_response()
 }
 
 /// `GET /api/v1/portal/documents/{id}/sections`: the sections of a consultation note that were
@@ -287,10 +299,10 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         ctx.now_secs(),
         &row.patient_id,
         "recipient",
-        "viewed",
+        AuditEvent::Viewed,
         &doc.id,
     )?;
-    webhook::notify(ctx, "viewed", &row.patient_id, Some(&doc.id));
+    webhook::notify(ctx, AuditEvent::Viewed, &row.patient_id, Some(&doc.id));
     // The Worker reads the note and keeps only the granted sections.
     NoteOrder {
         storage_key: doc.storage_key.clone(),

@@ -8,6 +8,7 @@
 //! picker follows; it is never what grants access (the `staff` table here is).
 
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::recipients::EmailAddress;
 use sealpost_shared::staff::{
     ApiKeyList, CreatedApiKey, NewApiKey, StaffList, StaffMember, StaffUpsert,
@@ -65,11 +66,18 @@ pub async fn put_staff(
         added_by: actor.clone(),
     };
     ctx.db.put_staff(&member)?;
+    // An existing member keeps when and by whom they were added: answer what is stored.
+    let member = ctx
+        .db
+        .staff()?
+        .into_iter()
+        .find(|m| m.email == email)
+        .unwrap_or(member);
     ctx.db.audit(
         ctx.now_secs(),
         "",
         &actor,
-        "staff_role_set",
+        AuditEvent::StaffRoleSet,
         &role_name(&member),
     )?;
     tell_directory(ctx, Method::Put, &email).await;
@@ -100,7 +108,7 @@ pub async fn delete_staff(
         ctx.now_secs(),
         "",
         &caller.actor("clinic system")?,
-        "staff_removed",
+        AuditEvent::StaffRemoved,
         "",
     )?;
     tell_directory(ctx, Method::Delete, &email).await;
@@ -124,8 +132,13 @@ pub async fn create_key(
     })?;
     let actor = caller.actor(&body.staff)?;
     let (entry, key) = lifecycle::create_api_key(ctx, &name, &actor)?;
-    ctx.db
-        .audit(ctx.now_secs(), "", &actor, "api_key_created", &entry.id)?;
+    ctx.db.audit(
+        ctx.now_secs(),
+        "",
+        &actor,
+        AuditEvent::ApiKeyCreated,
+        &entry.id,
+    )?;
     Ok(json_response(&CreatedApiKey { entry, key }, 201))
 }
 
@@ -137,7 +150,7 @@ pub fn revoke_key(ctx: &Ctx, id: &str, caller: &Caller) -> Result<Response, AppE
         ctx.now_secs(),
         "",
         &caller.actor("clinic system")?,
-        "api_key_revoked",
+        AuditEvent::ApiKeyRevoked,
         id,
     )?;
     json_ok(&serde_json::json!({ "revoked": true }))

@@ -3,6 +3,7 @@
 
 use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::operator::PracticeSummary;
 use sealpost_shared::recipients::EmailAddress;
 use sealpost_shared::sender::SenderAddresses;
@@ -85,6 +86,16 @@ pub fn begin(ctx: &Ctx, init: &InitPractice) -> Result<PracticeBegun, AppError> 
             };
             ctx.db.insert_api_key(&entry, &api_key_hash(key.expose()))?;
         }
+        if let Some(origin) = &legacy.http_origin {
+            crate::practice_origin::save(
+                &ctx.db,
+                &ctx.cfg,
+                &ctx.practice,
+                &origin.base,
+                &origin.token,
+                Some(origin.timeout_seconds),
+            )?;
+        }
         for (email, role) in &legacy.staff_roles {
             let email = email.trim().to_ascii_lowercase();
             ctx.db.put_staff(&StaffMember {
@@ -125,9 +136,9 @@ pub fn begin(ctx: &Ctx, init: &InitPractice) -> Result<PracticeBegun, AppError> 
         "",
         OPERATOR,
         if init.adopt_existing {
-            "practice_adopted"
+            AuditEvent::PracticeAdopted
         } else {
-            "practice_created"
+            AuditEvent::PracticeCreated
         },
         ctx.practice.as_str(),
     )?;
@@ -155,9 +166,9 @@ pub fn set_suspended(ctx: &Ctx, suspend: bool) -> Result<PracticeSummary, AppErr
         "",
         OPERATOR,
         if suspend {
-            "practice_suspended"
+            AuditEvent::PracticeSuspended
         } else {
-            "practice_resumed"
+            AuditEvent::PracticeResumed
         },
         ctx.practice.as_str(),
     )?;

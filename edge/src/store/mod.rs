@@ -249,15 +249,16 @@ impl DurableObject for PracticeStore {
 
     /// Retries mail that could not be delivered earlier.
     async fn alarm(&self) -> Result<Response> {
-        let begun = self.begun.borrow().clone();
-        let practice = match begun {
-            Some(begun) => Some(begun.practice),
-            None => Db::new(self.state.storage().sql())
-                .setting(lifecycle::PRACTICE_ID)
+        // A suspended practice sends nothing, retries included (they wait for a resume).
+        let begun = match self.begun.borrow().clone() {
+            Some(begun) => Some(begun),
+            None => lifecycle::identity(&Db::new(self.state.storage().sql()))
                 .ok()
-                .flatten()
-                .and_then(|id| PracticeId::try_from(id).ok()),
+                .flatten(),
         };
+        let practice = begun
+            .filter(|b| b.suspended_at.is_none())
+            .map(|b| b.practice);
         if let Some(ctx) = practice.and_then(|p| self.ctx(p).ok()) {
             if let Err(err) = mail::deliver_due(&ctx).await {
                 let _ = err.into_response();

@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 
 use sealpost_shared::chrono::{Duration, TimeZone, Utc};
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::secret::SecretString;
 use sealpost_shared::tenancy::PracticeId;
 use sealpost_shared::time::Now;
 use sealpost_shared::token::{verify_signed, KeyRing, NamedKey, SignedLink};
-use sealpost_shared::wire::{BirthdayVerifyRequest, Challenge, OpenLinkResponse};
+use sealpost_shared::wire::{BirthdayVerifyRequest, Challenge, OpenLinkResponse, ShareMethod};
 
 use super::links::{send_link, LinkMail};
 use super::{open::open, verify, Practice};
@@ -101,7 +102,7 @@ impl World {
             at,
         )
         .unwrap();
-        db.insert_share("s1", "p1", "Dr Test", "secure_link", at)
+        db.insert_share("s1", "p1", "Dr Test", ShareMethod::SecureLink, at)
             .unwrap();
         db.grant("r-p1", "d1", "s1", None, at).unwrap();
         world
@@ -151,7 +152,7 @@ impl World {
         verify_signed(&self.cfg.keys, token, now).expect("the link verifies")
     }
 
-    fn events(&self) -> Vec<String> {
+    fn events(&self) -> Vec<AuditEvent> {
         self.db
             .audit_for("p1")
             .unwrap()
@@ -192,7 +193,7 @@ fn a_link_names_its_practice_and_opening_it_shows_the_challenge_and_is_recorded(
     ));
     assert_eq!(opened.opened_for.as_deref(), Some("p1"));
     assert!(!opened.deliver_mail);
-    assert!(world.events().contains(&"link_opened".to_owned()));
+    assert!(world.events().contains(&AuditEvent::LinkOpened));
 }
 
 #[test]
@@ -212,7 +213,7 @@ fn an_expired_link_earns_a_fresh_one_by_email_to_the_address_on_file_within_limi
     assert_eq!(fresh.claims.practice, Some(world.practice.clone()));
     assert_eq!(fresh.claims.access_from, link.claims.access_from);
     assert_ne!(fresh.claims.link, link.claims.link);
-    assert!(world.events().contains(&"link_renewed".to_owned()));
+    assert!(world.events().contains(&AuditEvent::LinkRenewed));
     // Opening the old one again at once sends nothing more (one renewal per two minutes).
     let again = open(&world.at(later + Duration::seconds(30)), link).unwrap();
     assert!(!again.deliver_mail);
@@ -251,7 +252,7 @@ fn the_right_birthday_starts_a_session_for_this_practice_and_wrong_ones_lock_out
     let session = verify::birthday(&world.at(now), link.clone(), &birthday("7")).unwrap();
     assert!(session.cookie.starts_with("__Host-sealpost_session=north."));
     assert_eq!(session.answer.practice_name, "North Road Clinic");
-    assert!(world.events().contains(&"verified".to_owned()));
+    assert!(world.events().contains(&AuditEvent::Verified));
     // Three wrong dates in a row lock the link.
     for _ in 0..2 {
         let err = verify::birthday(&world.at(now), link.clone(), &birthday("9")).unwrap_err();
@@ -261,7 +262,7 @@ fn the_right_birthday_starts_a_session_for_this_practice_and_wrong_ones_lock_out
     assert_eq!(code_of(err), ErrorCode::LockedOut);
     let err = verify::birthday(&world.at(now), link, &birthday("7")).unwrap_err();
     assert_eq!(code_of(err), ErrorCode::LockedOut);
-    assert!(world.events().contains(&"locked_out".to_owned()));
+    assert!(world.events().contains(&AuditEvent::LockedOut));
 }
 
 #[test]
