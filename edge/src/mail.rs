@@ -6,6 +6,7 @@
 //! With no `MAIL_API_BASE` configured, which `config` allows only in local development, jobs
 //! go to the dev outbox.
 
+use sealpost_shared::history::{AuditEvent, DeliveryStatus};
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
@@ -30,18 +31,20 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
     let mut delivered = 0;
     for job in ctx.db.due_mail(ctx.now_secs())? {
         if ctx.cfg.mail.api_base.is_empty() {
-            ctx.db.mail_delivered(&job.id, "outbox", true)?;
+            ctx.db
+                .mail_delivered(&job.id, DeliveryStatus::Outbox, true)?;
             delivered += 1;
             continue;
         }
         match send(ctx, &job).await {
             Ok(()) => {
-                ctx.db.mail_delivered(&job.id, "sent", ctx.cfg.dev_mode)?;
+                ctx.db
+                    .mail_delivered(&job.id, DeliveryStatus::Sent, ctx.cfg.dev_mode)?;
                 ctx.db.audit(
                     ctx.now_secs(),
                     &job.patient_id,
                     "system",
-                    "email_sent",
+                    AuditEvent::EmailSent,
                     // Ids only: the audit is append-only, so it must never hold an address.
                     job.recipient_label.as_deref().unwrap_or("recipient"),
                 )?;
@@ -54,7 +57,7 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
                     ctx.now_secs(),
                     &job.patient_id,
                     "system",
-                    "email_failed",
+                    AuditEvent::EmailFailed,
                     &format!(
                         "{}: {reason}",
                         job.recipient_label.as_deref().unwrap_or("recipient")

@@ -5,6 +5,7 @@
 //!
 //! With no `SMS_API_BASE` in local development, messages go to the dev outbox instead.
 
+use sealpost_shared::history::DeliveryStatus;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use crate::http::AppError;
@@ -55,7 +56,7 @@ pub async fn send(
             },
             ctx.now_secs(),
         )?;
-        ctx.db.mail_delivered(&id, "outbox", true)?;
+        ctx.db.mail_delivered(&id, DeliveryStatus::Outbox, true)?;
         return Ok(Ok(()));
     }
     let headers = Headers::new();

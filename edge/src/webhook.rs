@@ -3,6 +3,7 @@
 //! decided, never delays or fails the patient's request, and a failure is only logged.
 
 use futures_util::future::{select, Either};
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::webhook::{sign, WebhookEvent, SIGNATURE_HEADER};
 use worker::{console_error, Delay, Fetch, Headers, Method, Request, RequestInit};
 
@@ -11,12 +12,12 @@ use crate::store::Ctx;
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Sends `event` to the clinic's webhook, if one is configured.
-pub fn notify(ctx: &Ctx, event: &str, patient_id: &str, document_id: Option<&str>) {
+pub fn notify(ctx: &Ctx, event: AuditEvent, patient_id: &str, document_id: Option<&str>) {
     let Some(hook) = &ctx.cfg.webhook else {
         return;
     };
     let payload = WebhookEvent {
-        event: event.to_owned(),
+        event,
         patient_id: patient_id.to_owned(),
         document_id: document_id.map(str::to_owned),
         at: ctx.now_secs(),

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use crate::history::AuditEvent;
+
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "x-sealpost-signature";
 
@@ -18,8 +20,9 @@ pub const TOLERANCE_SECONDS: i64 = 300;
 /// What the clinic is told. Opaque ids only: no names, no titles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookEvent {
-    /// `link_opened`, `viewed` or `downloaded`.
-    pub event: String,
+    /// [`AuditEvent::LinkOpened`], [`AuditEvent::Viewed`] or [`AuditEvent::Downloaded`]: the
+    /// audit record it announces, by the same name (`link_opened`, `viewed`, `downloaded`).
+    pub event: AuditEvent,
     pub patient_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
@@ -74,6 +77,27 @@ mod tests {
 
     const SECRET: &[u8] = b"whsec-test-secret-0123456789abcdef";
     const BODY: &str = r#"{"event":"downloaded"}"#;
+
+    #[test]
+    fn webhook_body_is_pinned() {
+        for (event, name) in [
+            (AuditEvent::LinkOpened, "link_opened"),
+            (AuditEvent::Viewed, "viewed"),
+            (AuditEvent::Downloaded, "downloaded"),
+        ] {
+            let body = WebhookEvent {
+                event,
+                patient_id: "p1".into(),
+                document_id: Some("d1".into()),
+                at: 1_795_600_000,
+            };
+            let json = format!(
+                r#"{{"event":"{name}","patient_id":"p1","document_id":"d1","at":1795600000}}"#
+            );
+            assert_eq!(serde_json::to_string(&body).unwrap(), json);
+            assert_eq!(serde_json::from_str::<WebhookEvent>(&json).unwrap(), body);
+        }
+    }
 
     #[test]
     fn known_answer_from_python_hmac() {

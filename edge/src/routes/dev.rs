@@ -50,7 +50,7 @@ pub fn outbox(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
             escape(&job.from_name),
             escape(&job.from_email),
             escape(&job.subject),
-            escape(&job.status),
+            escape(job.status.as_str()),
             linkify(
                 job.body
                     .as_deref()

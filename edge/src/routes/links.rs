@@ -3,6 +3,7 @@
 //! Every link is recorded when issued (`clinic::send_link`) and checked against that record
 //! each time it is opened, so revoking one here ends it for good: it earns no renewal either.
 
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::{ContactId, LinkId};
 use sealpost_shared::recipients::RecipientRef;
 use sealpost_shared::token::LINK_LIFETIME;
@@ -77,7 +78,7 @@ pub fn revoke(
         now,
         patient.as_str(),
         &caller.actor("clinic system")?,
-        "link_revoked",
+        AuditEvent::LinkRevoked,
         &link.id,
     )?;
     json_ok(&serde_json::json!({ "revoked": "link", "link_id": link.id }))

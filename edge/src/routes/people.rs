@@ -4,6 +4,7 @@
 //! append-only and holds only ids and events, so it keeps its meaning after the personal data
 //! is gone.
 
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::ContactId;
 use worker::Response;
 
@@ -36,7 +37,7 @@ fn remove_contact(
             now,
             &recipient.patient_id,
             &actor,
-            "contact_deleted",
+            AuditEvent::ContactDeleted,
             &format!("{scope} {id}"),
         )?;
     }
@@ -87,7 +88,7 @@ pub async fn delete_patient(
         now,
         patient.as_str(),
         &caller.actor("clinic system")?,
-        "patient_erased",
+        AuditEvent::PatientErased,
         patient.as_str(),
     )?;
     let bucket = origin::bucket(&ctx.env)?;

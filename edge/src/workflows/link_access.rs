@@ -3,6 +3,7 @@
 
 use sealpost_shared::checks::{challenge_for, ChallengeKind};
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::link_policy::{
     open_link, recipient_access, LinkDecision, LinkRecord, RecipientAccess, RecipientFacts,
     RejectReason, RenewalLog,
@@ -203,8 +204,13 @@ pub fn start_session(
         h.patient.access_epoch,
         now,
     )?;
-    ctx.db
-        .audit(now, &h.patient.id, "recipient", "verified", factor)?;
+    ctx.db.audit(
+        now,
+        &h.patient.id,
+        "recipient",
+        AuditEvent::Verified,
+        factor,
+    )?;
     let max_age = u64::try_from(SESSION_ABSOLUTE.num_seconds()).unwrap_or(0);
     Ok(Session {
         cookie: session_cookie(ctx.practice, &secret, max_age),

@@ -3,6 +3,7 @@
 //! → carry out (rows written here; mail delivery and the webhook are the caller's).
 
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::link_policy::{open_link, record_renewal, LinkDecision, RenewalLog};
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::token::SignedLink;
@@ -55,7 +56,7 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                 now,
                 &holder.patient.id,
                 "recipient",
-                "link_opened",
+                AuditEvent::LinkOpened,
                 &holder.recipient.id,
             )?;
             let opened_for = Some(holder.patient.id.clone());
@@ -102,7 +103,7 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                     now,
                     &holder.patient.id,
                     "system",
-                    "link_renewed",
+                    AuditEvent::LinkRenewed,
                     &holder.recipient.id,
                 )?;
             }

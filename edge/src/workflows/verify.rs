@@ -5,6 +5,7 @@
 use sealpost_shared::birthday::{birthday_matches, parse_birthday};
 use sealpost_shared::checks::ChallengeKind;
 use sealpost_shared::error::ErrorCode;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::LinkId;
 use sealpost_shared::lockout::{AttemptStatus, BIRTHDAY_POLICY};
 use sealpost_shared::sms::{attempts_after, check_code, SmsChallenge, SmsCheck};
@@ -52,13 +53,18 @@ pub fn birthday(
             now,
             &h.patient.id,
             "recipient",
-            "verification_failed",
+            AuditEvent::VerificationFailed,
             "birthday",
         )?;
         return match BIRTHDAY_POLICY.status(&next, ctx.now) {
             AttemptStatus::Locked { .. } => {
-                ctx.db
-                    .audit(now, &h.patient.id, "system", "locked_out", "birthday")?;
+                ctx.db.audit(
+                    now,
+                    &h.patient.id,
+                    "system",
+                    AuditEvent::LockedOut,
+                    "birthday",
+                )?;
                 Err(locked_out(name))
             }
             AttemptStatus::Open { attempts_left } => Err(ApiError::new(ErrorCode::WrongBirthday)
@@ -117,12 +123,17 @@ pub fn sms_code(
                 now,
                 &h.patient.id,
                 "recipient",
-                "verification_failed",
+                AuditEvent::VerificationFailed,
                 "sms_code",
             )?;
             if attempts_left == 0 {
-                ctx.db
-                    .audit(now, &h.patient.id, "system", "locked_out", "sms_code")?;
+                ctx.db.audit(
+                    now,
+                    &h.patient.id,
+                    "system",
+                    AuditEvent::LockedOut,
+                    "sms_code",
+                )?;
                 return Err(locked_out(name));
             }
             Err(ApiError::new(ErrorCode::WrongCode)

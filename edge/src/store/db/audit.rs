@@ -1,17 +1,9 @@
 //! The append-only audit.
 
-use serde::{Deserialize, Serialize};
+use sealpost_shared::history::{AuditEntry, AuditEvent};
 
 use super::{i, s, Db};
 use crate::http::AppError;
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct AuditRow {
-    pub at: i64,
-    pub actor: String,
-    pub event: String,
-    pub detail: String,
-}
 
 impl Db {
     /// Appends to the audit. The schema refuses updates and deletes on this table.
@@ -20,22 +12,28 @@ impl Db {
         now: i64,
         patient_id: &str,
         actor: &str,
-        event: &str,
+        event: AuditEvent,
         detail: &str,
     ) -> Result<(), AppError> {
         self.run(
             "INSERT INTO audit (at, patient_id, actor, event, detail) VALUES (?, ?, ?, ?, ?)",
-            &[i(now), s(patient_id), s(actor), s(event), s(detail)],
+            &[
+                i(now),
+                s(patient_id),
+                s(actor),
+                s(event.as_str()),
+                s(detail),
+            ],
         )
     }
 
     /// The practice's own events (settings changes), oldest first. They are stored with the
     /// empty patient id.
-    pub fn practice_audit(&self) -> Result<Vec<AuditRow>, AppError> {
+    pub fn practice_audit(&self) -> Result<Vec<AuditEntry>, AppError> {
         self.audit_for("")
     }
 
-    pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditRow>, AppError> {
+    pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditEntry>, AppError> {
         self.rows(
             "SELECT at, actor, event, detail FROM audit WHERE patient_id = ? ORDER BY id",
             &[s(patient_id)],
@@ -46,6 +44,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use sealpost_shared::history::AuditEvent;
+
     use crate::http::AppError;
     use crate::store::sql::Sql;
     use crate::store::sqlite::SqliteSql;
@@ -53,14 +53,22 @@ mod tests {
     #[test]
     fn audit_for_a_patient_in_order_and_the_practice_apart() {
         let (db, _) = SqliteSql::migrated_db().unwrap();
-        db.audit(30, "p1", "staff:a", "shared", "s1").unwrap();
-        db.audit(10, "p2", "staff:a", "shared", "s2").unwrap();
+        db.audit(30, "p1", "staff:a", AuditEvent::Shared, "s1")
+            .unwrap();
+        db.audit(10, "p2", "staff:a", AuditEvent::Shared, "s2")
+            .unwrap();
         // Order is the order written, even when the clock says otherwise.
-        db.audit(20, "p1", "recipient", "verified", "birthday")
+        db.audit(20, "p1", "recipient", AuditEvent::Verified, "birthday")
             .unwrap();
-        db.audit(40, "", "staff:admin", "settings", "practice_name")
-            .unwrap();
-        let events: Vec<(i64, String)> = db
+        db.audit(
+            40,
+            "",
+            "staff:admin",
+            AuditEvent::SettingsChanged,
+            "practice_name",
+        )
+        .unwrap();
+        let events: Vec<(i64, AuditEvent)> = db
             .audit_for("p1")
             .unwrap()
             .into_iter()
@@ -68,7 +76,7 @@ mod tests {
             .collect();
         assert_eq!(
             events,
-            [(30, "shared".to_owned()), (20, "verified".to_owned())]
+            [(30, AuditEvent::Shared), (20, AuditEvent::Verified)]
         );
         let practice = db.practice_audit().unwrap();
         assert_eq!(practice.len(), 1);
@@ -79,7 +87,8 @@ mod tests {
     #[test]
     fn the_database_refuses_to_change_or_delete_audit_rows() {
         let (db, sql) = SqliteSql::migrated_db().unwrap();
-        db.audit(1, "p1", "staff:a", "shared", "s1").unwrap();
+        db.audit(1, "p1", "staff:a", AuditEvent::Shared, "s1")
+            .unwrap();
         for statement in [
             "UPDATE audit SET detail = 'x'",
             "DELETE FROM audit",

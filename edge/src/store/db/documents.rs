@@ -216,6 +216,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use sealpost_shared::history::AuditEvent;
+
     use crate::store::db::Db;
     use crate::store::sqlite::SqliteSql;
 
@@ -316,13 +318,18 @@ mod tests {
         doc(&db, "a", "p1", "A", "2024-01-01", 1);
         doc(&db, "b", "p1", "B", "2024-02-01", 1);
         doc(&db, "c", "p1", "C", "2024-03-01", 1);
-        db.audit(10, "p1", "staff:x", "staff_viewed", "a").unwrap();
-        db.audit(20, "p1", "staff:x", "staff_viewed", "b").unwrap();
-        db.audit(30, "p1", "staff:x", "staff_viewed", "a").unwrap();
+        db.audit(10, "p1", "staff:x", AuditEvent::StaffViewed, "a")
+            .unwrap();
+        db.audit(20, "p1", "staff:x", AuditEvent::StaffViewed, "b")
+            .unwrap();
+        db.audit(30, "p1", "staff:x", AuditEvent::StaffViewed, "a")
+            .unwrap();
         // Another patient's views do not count.
-        db.audit(40, "p2", "staff:x", "staff_viewed", "c").unwrap();
+        db.audit(40, "p2", "staff:x", AuditEvent::StaffViewed, "c")
+            .unwrap();
         // Nor do other events naming the document.
-        db.audit(50, "p1", "staff:x", "shared", "c").unwrap();
+        db.audit(50, "p1", "staff:x", AuditEvent::Shared, "c")
+            .unwrap();
         let got: Vec<(String, Option<i64>)> = db
             .staff_documents("p1")
             .unwrap()

@@ -1,5 +1,6 @@
 //! Mail jobs: queued, retried and marked delivered; the dev outbox.
 
+use sealpost_shared::history::DeliveryStatus;
 use serde::{Deserialize, Serialize};
 
 use super::{i, opt, s, Db};
@@ -14,7 +15,7 @@ pub struct MailJobRow {
     pub from_name: String,
     pub subject: String,
     pub body: Option<String>,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub created_at: i64,
     /// JSON list of [`Attachment`]s to read from the bucket when sending.
@@ -96,13 +97,18 @@ impl Db {
 
     /// Marks a job delivered. `keep_body` only in local development (the outbox page);
     /// in production the body, which holds a live link, is dropped once sent.
-    pub fn mail_delivered(&self, id: &str, status: &str, keep_body: bool) -> Result<(), AppError> {
+    pub fn mail_delivered(
+        &self,
+        id: &str,
+        status: DeliveryStatus,
+        keep_body: bool,
+    ) -> Result<(), AppError> {
         let q = if keep_body {
             "UPDATE mail_jobs SET status = ?, last_error = NULL WHERE id = ?"
         } else {
             "UPDATE mail_jobs SET status = ?, last_error = NULL, body = NULL WHERE id = ?"
         };
-        self.run(q, &[s(status), s(id)])
+        self.run(q, &[s(status.as_str()), s(id)])
     }
 
     pub fn mail_failed(&self, id: &str, error: &str, next_attempt_at: i64) -> Result<(), AppError> {
@@ -127,6 +133,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use sealpost_shared::history::DeliveryStatus;
+
     use super::NewMail;
     use crate::store::db::Db;
     use crate::store::sqlite::SqliteSql;
@@ -172,10 +180,11 @@ mod tests {
 
         // A failure moves the job back; a delivery takes it out of the queue.
         db.mail_failed("b", "timeout", 100).unwrap();
-        db.mail_delivered("a", "sent", false).unwrap();
+        db.mail_delivered("a", DeliveryStatus::Sent, false).unwrap();
         assert_eq!(due(&db, 50), ["c"]);
         assert_eq!(db.next_mail_due().unwrap(), Some(30));
-        db.mail_delivered("c", "outbox", true).unwrap();
+        db.mail_delivered("c", DeliveryStatus::Outbox, true)
+            .unwrap();
         assert_eq!(db.next_mail_due().unwrap(), Some(100));
         let b = &db.due_mail(100).unwrap()[0];
         assert_eq!((b.id.as_str(), b.attempts), ("b", 1));
@@ -184,7 +193,7 @@ mod tests {
         let outbox = db.outbox().unwrap();
         let by_id = |id: &str| outbox.iter().find(|m| m.id == id).unwrap();
         assert_eq!(by_id("a").body, None);
-        assert_eq!(by_id("a").status, "sent");
+        assert_eq!(by_id("a").status, DeliveryStatus::Sent);
         assert_eq!(
             by_id("c").body.as_deref(),
             Some("https://example.org/l/abc")

@@ -25,7 +25,6 @@ mod team;
 #[allow(unused_imports)]
 pub use self::{
     attempts::SmsCodeRow,
-    audit::AuditRow,
     contacts::ContactRow,
     documents::DocumentRow,
     links::{LinkRow, PatientLinkRow},
@@ -33,7 +32,7 @@ pub use self::{
     patients::PatientRow,
     recipients::RecipientRow,
     sessions::SessionRow,
-    shares::{DeliveryRow, ShareHistoryRow, ShareRow},
+    shares::ShareRow,
 };
 
 use serde::{de::DeserializeOwned, Deserialize};

@@ -17,9 +17,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use sealpost_shared::history::{AuditEvent, DeliveryStatus};
 use sealpost_shared::lockout::AttemptState;
 use sealpost_shared::staff::{ApiKeyEntry, Role, StaffMember};
 use sealpost_shared::time::from_unix_seconds;
+use sealpost_shared::wire::ShareMethod;
 
 use super::{Db, NewMail};
 use crate::store::sqlite::SqliteSql;
@@ -254,7 +256,10 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     }
     let _ = call!(s, db.document_owner("d1"));
     let _ = call!(s, db.document("d1"));
-    call!(s, db.insert_share("s1", "p1", "staff:a", "link", 14));
+    call!(
+        s,
+        db.insert_share("s1", "p1", "staff:a", ShareMethod::SecureLink, 14)
+    );
     call!(s, db.add_share_document("s1", "d1"));
     call!(s, db.grant("r1", "d1", "s1", None, 14));
     call!(s, db.grant("rc1", "d2", "s1", Some("[\"plan\"]"), 14));
@@ -262,7 +267,10 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     call!(s, db.insert_link("l2", "rc1", Some("s1"), 14, 1_000));
     call!(s, db.insert_mail(&mail("m1", Some("s1"), "p1"), 14));
     call!(s, db.insert_mail(&mail("m2", None, "p2"), 15));
-    call!(s, db.audit(16, "p1", "staff:a", "staff_viewed", "d1"));
+    call!(
+        s,
+        db.audit(16, "p1", "staff:a", AuditEvent::StaffViewed, "d1")
+    );
     let _ = call!(s, db.staff_documents("p1"));
     let _ = call!(s, db.documents_for("r1"));
     let _ = call!(s, db.granted_document("rc1", "d2"));
@@ -272,8 +280,8 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     let _ = call!(s, db.due_mail(20));
     let _ = call!(s, db.next_mail_due());
     call!(s, db.mail_failed("m1", "timeout", 40));
-    call!(s, db.mail_delivered("m1", "sent", false));
-    call!(s, db.mail_delivered("m2", "outbox", true));
+    call!(s, db.mail_delivered("m1", DeliveryStatus::Sent, false));
+    call!(s, db.mail_delivered("m2", DeliveryStatus::Outbox, true));
     let _ = call!(s, db.outbox());
 
     // Verification: attempts, SMS codes and sends, renewals, sessions.
@@ -333,7 +341,13 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     call!(s, db.delete_setting("practice_name"));
     call!(
         s,
-        db.audit(22, "", "staff:admin", "settings", "practice_name")
+        db.audit(
+            22,
+            "",
+            "staff:admin",
+            AuditEvent::SettingsChanged,
+            "practice_name"
+        )
     );
     let _ = call!(s, db.practice_audit());
     let _ = call!(s, db.audit_for("p1"));

@@ -1,34 +1,19 @@
 //! Shares: who shared what, when and how; the grants they made; their history.
 
-use serde::{Deserialize, Serialize};
+use sealpost_shared::history::{Delivery, ShareEntry};
+use sealpost_shared::wire::ShareMethod;
+use serde::Deserialize;
 
 use super::{i, opt, s, Db};
 use crate::http::AppError;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A row of `shares`; the history adds its documents and deliveries ([`ShareEntry`]).
+#[derive(Debug, Clone, Deserialize)]
 pub struct ShareRow {
     pub id: String,
     pub staff: String,
-    pub method: String,
+    pub method: ShareMethod,
     pub created_at: i64,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct DeliveryRow {
-    pub recipient_label: Option<String>,
-    pub to_email: String,
-    pub status: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-}
-
-/// One share with what it carried and how each email fared.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShareHistoryRow {
-    #[serde(flatten)]
-    pub share: ShareRow,
-    pub documents: Vec<String>,
-    pub deliveries: Vec<DeliveryRow>,
 }
 
 impl Db {
@@ -37,12 +22,12 @@ impl Db {
         id: &str,
         patient_id: &str,
         staff: &str,
-        method: &str,
+        method: ShareMethod,
         now: i64,
     ) -> Result<(), AppError> {
         self.run(
             "INSERT INTO shares (id, patient_id, staff, method, created_at) VALUES (?, ?, ?, ?, ?)",
-            &[s(id), s(patient_id), s(staff), s(method), i(now)],
+            &[s(id), s(patient_id), s(staff), s(method.as_str()), i(now)],
         )
     }
 
@@ -87,7 +72,7 @@ impl Db {
     }
 
     /// The patient's shares, newest first, each with its documents and email deliveries.
-    pub fn share_history(&self, patient_id: &str) -> Result<Vec<ShareHistoryRow>, AppError> {
+    pub fn share_history(&self, patient_id: &str) -> Result<Vec<ShareEntry>, AppError> {
         let shares: Vec<ShareRow> = self.rows(
             "SELECT id, staff, method, created_at FROM shares WHERE patient_id = ?
              ORDER BY created_at DESC, rowid DESC",
@@ -107,13 +92,16 @@ impl Db {
                 .into_iter()
                 .map(|d| d.document_id)
                 .collect();
-            let deliveries = self.rows(
+            let deliveries: Vec<Delivery> = self.rows(
                 "SELECT recipient_label, to_email, status, attempts, last_error FROM mail_jobs
                  WHERE share_id = ? ORDER BY rowid",
                 &[s(&share.id)],
             )?;
-            out.push(ShareHistoryRow {
-                share,
+            out.push(ShareEntry {
+                id: share.id,
+                staff: share.staff,
+                method: share.method,
+                created_at: share.created_at,
                 documents,
                 deliveries,
             });
@@ -125,6 +113,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use sealpost_shared::wire::ShareMethod;
+
     use crate::store::db::NewMail;
     use crate::store::sqlite::SqliteSql;
 
@@ -133,12 +123,14 @@ mod tests {
         let (db, _) = SqliteSql::migrated_db().unwrap();
         db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
             .unwrap();
-        db.insert_share("s1", "p1", "staff:a", "link", 10).unwrap();
-        db.insert_share("s2", "p1", "staff:b", "attachment", 20)
+        db.insert_share("s1", "p1", "staff:a", ShareMethod::SecureLink, 10)
+            .unwrap();
+        db.insert_share("s2", "p1", "staff:b", ShareMethod::Attachment, 20)
             .unwrap();
         // Same second: the later insert is newer.
-        db.insert_share("s3", "p1", "staff:b", "link", 20).unwrap();
-        db.insert_share("other", "p2", "staff:b", "link", 30)
+        db.insert_share("s3", "p1", "staff:b", ShareMethod::SecureLink, 20)
+            .unwrap();
+        db.insert_share("other", "p2", "staff:b", ShareMethod::SecureLink, 30)
             .unwrap();
         db.add_share_document("s1", "d2").unwrap();
         db.add_share_document("s1", "d1").unwrap();
@@ -169,12 +161,12 @@ mod tests {
         db.mail_failed("m2", "mailbox full", 99).unwrap();
 
         let history = db.share_history("p1").unwrap();
-        let ids: Vec<&str> = history.iter().map(|h| h.share.id.as_str()).collect();
+        let ids: Vec<&str> = history.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["s3", "s2", "s1"]);
         let s1 = &history[2];
         assert_eq!(
-            (s1.share.staff.as_str(), s1.share.method.as_str()),
-            ("staff:a", "link")
+            (s1.staff.as_str(), s1.method),
+            ("staff:a", ShareMethod::SecureLink)
         );
         assert_eq!(s1.documents, ["d1", "d2"]);
         let deliveries: Vec<(Option<&str>, i64, Option<&str>)> = s1
@@ -205,6 +197,9 @@ mod tests {
 #[cfg(test)]
 mod wire_tests {
     #![allow(clippy::unwrap_used)]
+    use sealpost_shared::history::{AuditEvent, DeliveryStatus};
+    use sealpost_shared::wire::ShareMethod;
+
     use crate::store::db::NewMail;
     use crate::store::sqlite::SqliteSql;
 
@@ -213,9 +208,9 @@ mod wire_tests {
         let (db, _) = SqliteSql::migrated_db().unwrap();
         db.upsert_patient("p1", "Ann", "1980-01-01", None, None, "r1", 1)
             .unwrap();
-        db.insert_share("s1", "p1", "staff:a", "secure_link", 10)
+        db.insert_share("s1", "p1", "staff:a", ShareMethod::SecureLink, 10)
             .unwrap();
-        db.insert_share("s2", "p1", "staff:b", "attachment", 20)
+        db.insert_share("s2", "p1", "staff:b", ShareMethod::Attachment, 20)
             .unwrap();
         db.add_share_document("s1", "d1").unwrap();
         for (id, share) in [("m1", "s1"), ("m2", "s1"), ("m3", "s1"), ("m4", "s2")] {
@@ -236,8 +231,10 @@ mod wire_tests {
             )
             .unwrap();
         }
-        db.mail_delivered("m1", "sent", false).unwrap();
-        db.mail_delivered("m2", "outbox", true).unwrap();
+        db.mail_delivered("m1", DeliveryStatus::Sent, false)
+            .unwrap();
+        db.mail_delivered("m2", DeliveryStatus::Outbox, true)
+            .unwrap();
         db.mail_failed("m3", "mailbox full", 99).unwrap();
         let shares = serde_json::to_string(&db.share_history("p1").unwrap()).unwrap();
         assert_eq!(
@@ -270,8 +267,10 @@ mod wire_tests {
             // Written by an older or newer Worker: still readable.
             ("system", "some_future_event", "x"),
         ];
-        for (n, (actor, event, detail)) in (1..).zip(events) {
-            db.audit(n, "p1", actor, event, detail).unwrap();
+        // From the wire names, so this test does not depend on the enum's spelling.
+        let event = |name: &str| serde_json::from_value::<AuditEvent>(name.into()).unwrap();
+        for (n, (actor, name, detail)) in (1..).zip(events) {
+            db.audit(n, "p1", actor, event(name), detail).unwrap();
         }
         let history = serde_json::to_string(&db.audit_for("p1").unwrap()).unwrap();
         assert_eq!(
@@ -279,7 +278,7 @@ mod wire_tests {
             r#"[{"at":1,"actor":"recipient","event":"link_opened","detail":"r1"},{"at":2,"actor":"recipient","event":"verified","detail":"birthday"},{"at":3,"actor":"recipient","event":"verification_failed","detail":"sms_code"},{"at":4,"actor":"system","event":"locked_out","detail":"birthday"},{"at":5,"actor":"recipient","event":"viewed","detail":"d1"},{"at":6,"actor":"recipient","event":"downloaded","detail":"d1"},{"at":7,"actor":"staff:a","event":"staff_viewed","detail":"d1"},{"at":8,"actor":"system","event":"link_renewed","detail":"r1"},{"at":9,"actor":"system","event":"email_sent","detail":"patient"},{"at":10,"actor":"system","event":"email_failed","detail":"patient: mailbox full"},{"at":11,"actor":"system","event":"sms_sent","detail":"r1"},{"at":12,"actor":"system","event":"sms_failed","detail":"no SMS provider configured"},{"at":13,"actor":"staff:a","event":"shared","detail":"secure_link to patient: d1"},{"at":14,"actor":"staff:a","event":"unshared","detail":"all access revoked"},{"at":15,"actor":"staff:a","event":"access_restored","detail":"patient"},{"at":16,"actor":"staff:a","event":"link_revoked","detail":"l1"},{"at":17,"actor":"staff:a","event":"document_replaced","detail":"d1"},{"at":18,"actor":"staff:a","event":"document_deleted","detail":"d1"},{"at":19,"actor":"staff:a","event":"address_changed","detail":"patient"},{"at":20,"actor":"staff:a","event":"contact_deleted","detail":"relationship c1"},{"at":21,"actor":"staff:a","event":"patient_erased","detail":"p1"},{"at":22,"actor":"system","event":"some_future_event","detail":"x"}]"#
         );
 
-        for (n, event) in (1..).zip([
+        for (n, name) in (1..).zip([
             "settings_changed",
             "staff_role_set",
             "staff_removed",
@@ -290,7 +289,7 @@ mod wire_tests {
             "practice_suspended",
             "practice_resumed",
         ]) {
-            db.audit(n, "", "operator", event, "").unwrap();
+            db.audit(n, "", "operator", event(name), "").unwrap();
         }
         let practice = serde_json::to_string(&db.practice_audit().unwrap()).unwrap();
         assert_eq!(
