@@ -34,6 +34,8 @@ pub struct SqliteSql {
 struct Inner {
     conn: Connection,
     statements: RefCell<Vec<Statement>>,
+    /// Every statement run, in order, repeats included (what one request costs).
+    runs: RefCell<Vec<String>>,
 }
 
 fn sqlite_error(err: rusqlite::Error) -> AppError {
@@ -72,6 +74,7 @@ impl SqliteSql {
             inner: Rc::new(Inner {
                 conn,
                 statements: RefCell::new(Vec::new()),
+                runs: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -106,7 +109,13 @@ impl SqliteSql {
         Ok(lines)
     }
 
+    /// Every statement run since the last call, in order, and forgets them.
+    pub fn take_runs(&self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.runs.borrow_mut())
+    }
+
     fn record(&self, q: &str, args: &[SqlValue]) {
+        self.inner.runs.borrow_mut().push(q.to_owned());
         let mut statements = self.inner.statements.borrow_mut();
         if !statements.iter().any(|s| s.sql == q) {
             statements.push(Statement {

@@ -65,15 +65,17 @@ fn config() -> Config {
 /// One practice's database with a patient (born 7 March 1984) and a letter shared with them.
 struct World {
     db: Db,
+    sql: SqliteSql,
     cfg: Config,
     practice: PracticeId,
 }
 
 impl World {
     fn new() -> Self {
-        let (db, _sql) = SqliteSql::migrated_db().unwrap();
+        let (db, sql) = SqliteSql::migrated_db().unwrap();
         let world = Self {
             db,
+            sql,
             cfg: config(),
             practice: PracticeId::try_from("north").unwrap(),
         };
@@ -271,4 +273,28 @@ fn a_magic_link_is_not_a_way_in_for_a_patient() {
     let link = world.send_link(t0());
     let err = verify::magic_link(&world.at(t0()), link).unwrap_err();
     assert_eq!(code_of(err), ErrorCode::BadRequest);
+}
+
+/// The statements each workflow runs for one request, for the record (`cargo test -p
+/// sealpost-edge statements_per_request -- --ignored --nocapture`). Every one is also checked
+/// for full scans by `store::db::query_plans`.
+#[test]
+#[ignore]
+fn statements_per_request() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    let show = |what: &str, runs: Vec<String>| {
+        println!("{what}: {} statements", runs.len());
+        for q in runs {
+            let first = q.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+            println!("  {first}");
+        }
+    };
+    world.sql.take_runs();
+    open(&world.at(t0()), link.clone()).unwrap();
+    show("open (challenge)", world.sql.take_runs());
+    open(&world.at(t0() + Duration::hours(25)), link.clone()).unwrap();
+    show("open (renewal)", world.sql.take_runs());
+    verify::birthday(&world.at(t0()), link, &birthday("7")).unwrap();
+    show("verify birthday (right)", world.sql.take_runs());
 }
