@@ -458,15 +458,6 @@ pub fn mobile_ending(masked_mobile: &str) -> String {
     tail.to_owned()
 }
 
-/// The last whole number in a sentence ("… in 42 seconds." → 42): how long a rate-limited
-/// answer says to wait.
-pub fn wait_in_message(message: &str) -> Option<u64> {
-    message
-        .rsplit(|c: char| !c.is_ascii_digit())
-        .find(|part| !part.is_empty())
-        .and_then(|digits| digits.parse().ok())
-}
-
 /// Whole seconds from `now_ms` until `deadline_ms` (milliseconds, as `Date.now()`), rounded up.
 pub fn seconds_until(deadline_ms: f64, now_ms: f64) -> u64 {
     let left = (deadline_ms - now_ms) / 1000.0;
@@ -521,7 +512,7 @@ pub fn send_outcome(result: &Result<SmsSent, ApiFailure>) -> SendOutcome {
     };
     match error.code {
         ErrorCode::RateLimited => SendOutcome::TooSoon {
-            wait_seconds: wait_in_message(&error.message).unwrap_or(DEFAULT_RESEND_WAIT),
+            wait_seconds: error.retry_after_seconds.unwrap_or(DEFAULT_RESEND_WAIT),
             error: PageError::new(
                 SEND_BUTTON_ID,
                 "We sent you a code a moment ago. Enter that code, or ask for a new one when \
@@ -1142,11 +1133,6 @@ mod tests {
         assert_eq!(resend_label(0), "Send a new code");
         assert_eq!(resend_label(1), "Send a new code in 1 second");
         assert_eq!(resend_label(42), "Send a new code in 42 seconds");
-        assert_eq!(
-            wait_in_message("A code was sent recently. You can ask for another in 42 seconds."),
-            Some(42)
-        );
-        assert_eq!(wait_in_message("Too many requests."), None);
     }
 
     #[test]
@@ -1164,7 +1150,8 @@ mod tests {
         );
         let soon = ApiFailure::Api(
             ApiError::new(ErrorCode::RateLimited)
-                .with_message("A code was sent recently. You can ask for another in 42 seconds."),
+                .with_message("A code was sent recently. You can ask for another in 42 seconds.")
+                .with_retry_after(42),
         );
         let SendOutcome::TooSoon {
             wait_seconds,
@@ -1175,6 +1162,17 @@ mod tests {
         };
         assert_eq!(wait_seconds, 42);
         assert_eq!(error.target, SEND_BUTTON_ID);
+        // The wait is the typed field; a number in the message is words for people only.
+        let unsaid = ApiFailure::Api(
+            ApiError::new(ErrorCode::RateLimited).with_message("Wait 5 seconds, then 7 more."),
+        );
+        assert!(matches!(
+            send_outcome(&Err(unsaid)),
+            SendOutcome::TooSoon {
+                wait_seconds: DEFAULT_RESEND_WAIT,
+                ..
+            }
+        ));
         let SendOutcome::Retry(error) = send_outcome(&Err(api(ErrorCode::SmsUnavailable))) else {
             panic!("expected to stay");
         };

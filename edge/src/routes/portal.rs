@@ -118,6 +118,7 @@ pub async fn send_code(ctx: &Ctx, req: &mut Request) -> Result<Response, AppErro
                 "A code was sent recently. You can ask for another in {} seconds.",
                 wait.retry_after_seconds
             ))
+            .with_retry_after(wait.retry_after_seconds)
             .into());
     }
     let code = code_from_random(random::bytes::<8>()?);
