@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use web_sys::RequestCache;
 
 use sealpost_shared::staff::{
@@ -46,41 +46,9 @@ impl ApiFailure {
     }
 }
 
-/// One email of a share, as the sharing history reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    #[serde(default)]
-    pub recipient_label: Option<String>,
-    pub to_email: String,
-    pub status: String,
-    #[serde(default)]
-    pub attempts: i64,
-    #[serde(default)]
-    pub last_error: Option<String>,
-}
-
-/// One share in `GET /patients/{id}/shares`, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShareEntry {
-    pub id: String,
-    pub staff: String,
-    pub method: String,
-    pub created_at: i64,
-    #[serde(default)]
-    pub documents: Vec<String>,
-    #[serde(default)]
-    pub deliveries: Vec<Delivery>,
-}
-
-/// One audit record in `GET /patients/{id}/history`, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub at: i64,
-    pub actor: String,
-    pub event: String,
-    #[serde(default)]
-    pub detail: String,
-}
+/// The sharing history (`GET /patients/{id}/shares`, newest first) and the audit
+/// (`GET /patients/{id}/history`, oldest first), as the edge writes them.
+pub use sealpost_shared::history::{AuditEntry, Delivery, ShareEntry};
 
 const CLINIC: &str = "/api/v1/clinic";
 

@@ -7,6 +7,7 @@ pub mod team;
 use std::collections::{BTreeMap, BTreeSet};
 
 use sealpost_shared::chrono::{DateTime, NaiveDate};
+use sealpost_shared::history::{AuditEvent, DeliveryStatus};
 use sealpost_shared::ids::{DocumentId, PatientId};
 use sealpost_shared::recipients::{Ineligible, RecipientRef};
 use sealpost_shared::sender::choose_sender;
@@ -350,41 +351,58 @@ pub fn preview_kind(content_type: &str) -> PreviewKind {
 }
 
 /// A method's name for people.
-pub fn method_label(method: &str) -> &'static str {
+pub fn method_label(method: ShareMethod) -> &'static str {
     match method {
-        "secure_link" => "Secure link",
-        "attachment" => "Email attachment",
-        _ => "Unknown method",
+        ShareMethod::SecureLink => "Secure link",
+        ShareMethod::Attachment => "Email attachment",
     }
 }
 
-/// A delivery status for people.
-pub fn delivery_label(status: &str) -> &'static str {
+/// A delivery status for people. A failed email stays `Pending` (it is retried); its attempts
+/// and last error are shown beside this.
+pub fn delivery_label(status: DeliveryStatus) -> &'static str {
     match status {
-        "sent" => "Email sent",
-        "pending" => "Waiting to send",
-        "outbox" => "In the development outbox",
-        "failed" => "Email failed",
-        _ => "Unknown",
+        DeliveryStatus::Sent => "Email sent",
+        DeliveryStatus::Pending => "Waiting to send",
+        DeliveryStatus::Outbox => "In the development outbox",
     }
 }
 
-/// An audit event for people.
-pub fn event_label(event: &str) -> &'static str {
+/// An audit event for people. No wildcard: a new event must be given words here.
+pub fn event_label(event: &AuditEvent) -> &'static str {
     match event {
-        "shared" => "Shared",
-        "email_sent" => "Email sent",
-        "email_failed" => "Email failed",
-        "link_opened" => "Link opened",
-        "verified" => "Recipient verified",
-        "verification_failed" => "Verification failed",
-        "viewed" => "Document viewed",
-        "downloaded" => "Document downloaded",
-        "link_renewed" => "New link sent",
-        "unshared" => "Access revoked",
-        "access_restored" => "Access restored",
-        "staff_viewed" => "Previewed by staff",
-        _ => "Other event",
+        AuditEvent::Shared => "Shared",
+        AuditEvent::EmailSent => "Email sent",
+        AuditEvent::EmailFailed => "Email failed",
+        AuditEvent::SmsSent => "Code texted",
+        AuditEvent::SmsFailed => "Text message failed",
+        AuditEvent::LinkOpened => "Link opened",
+        AuditEvent::Verified => "Recipient verified",
+        AuditEvent::VerificationFailed => "Verification failed",
+        AuditEvent::LockedOut => "Recipient locked out",
+        AuditEvent::Viewed => "Document viewed",
+        AuditEvent::Downloaded => "Document downloaded",
+        AuditEvent::LinkRenewed => "New link sent",
+        AuditEvent::LinkRevoked => "Link revoked",
+        AuditEvent::Unshared => "Access revoked",
+        AuditEvent::AccessRestored => "Access restored",
+        AuditEvent::StaffViewed => "Previewed by staff",
+        AuditEvent::DocumentReplaced => "Document replaced",
+        AuditEvent::DocumentDeleted => "Document deleted",
+        AuditEvent::AddressChanged => "Contact details changed",
+        AuditEvent::ContactDeleted => "Contact removed",
+        AuditEvent::PatientErased => "Patient erased",
+        AuditEvent::SettingsChanged => "Settings changed",
+        AuditEvent::StaffRoleSet => "Staff role set",
+        AuditEvent::StaffRemoved => "Staff member removed",
+        AuditEvent::ApiKeyCreated => "API key created",
+        AuditEvent::ApiKeyRevoked => "API key revoked",
+        AuditEvent::PracticeCreated => "Practice created",
+        AuditEvent::PracticeAdopted => "Practice adopted",
+        AuditEvent::PracticeSuspended => "Practice suspended",
+        AuditEvent::PracticeResumed => "Practice resumed",
+        // Written by another version of Sealpost: shown, but generically.
+        AuditEvent::Unrecognised(_) => "Other event",
     }
 }
 
@@ -397,16 +415,16 @@ pub struct ShareActivity {
 }
 
 /// Counts openings, views and downloads at or after `from` and before `until` (the next share).
-pub fn activity(events: &[(i64, String)], from: i64, until: Option<i64>) -> ShareActivity {
+pub fn activity(events: &[(i64, AuditEvent)], from: i64, until: Option<i64>) -> ShareActivity {
     let mut out = ShareActivity::default();
     for (at, event) in events {
         if *at < from || until.is_some_and(|u| *at >= u) {
             continue;
         }
-        match event.as_str() {
-            "link_opened" => out.opened += 1,
-            "viewed" => out.viewed += 1,
-            "downloaded" => out.downloaded += 1,
+        match event {
+            AuditEvent::LinkOpened => out.opened += 1,
+            AuditEvent::Viewed => out.viewed += 1,
+            AuditEvent::Downloaded => out.downloaded += 1,
             _ => {}
         }
     }
@@ -775,11 +793,11 @@ mod tests {
     #[test]
     fn activity_counts_events_until_the_next_share() {
         let events = vec![
-            (10, "link_opened".to_owned()),
-            (11, "viewed".to_owned()),
-            (12, "downloaded".to_owned()),
-            (20, "link_opened".to_owned()),
-            (5, "viewed".to_owned()),
+            (10, AuditEvent::LinkOpened),
+            (11, AuditEvent::Viewed),
+            (12, AuditEvent::Downloaded),
+            (20, AuditEvent::LinkOpened),
+            (5, AuditEvent::Viewed),
         ];
         assert_eq!(
             activity(&events, 10, Some(20)),
@@ -790,5 +808,36 @@ mod tests {
             }
         );
         assert_eq!(activity(&events, 20, None).opened, 1);
+    }
+
+    #[test]
+    fn history_from_the_wire_is_read_into_labels() {
+        // As the edge sends it (edge/src/store/db/shares.rs pins these bytes), with an event
+        // this version does not know.
+        let shares: Vec<sealpost_shared::history::ShareEntry> = serde_json::from_str(
+            r#"[{"id":"s1","staff":"staff:a","method":"attachment","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"outbox","attempts":0,"last_error":null}]}]"#,
+        )
+        .unwrap();
+        assert_eq!(method_label(shares[0].method), "Email attachment");
+        assert_eq!(
+            delivery_label(shares[0].deliveries[0].status),
+            "In the development outbox"
+        );
+        let history: Vec<sealpost_shared::history::AuditEntry> = serde_json::from_str(
+            r#"[{"at":1,"actor":"recipient","event":"link_opened","detail":"r1"},{"at":2,"actor":"system","event":"from_a_newer_worker","detail":""}]"#,
+        )
+        .unwrap();
+        let labels: Vec<&str> = history.iter().map(|e| event_label(&e.event)).collect();
+        assert_eq!(labels, ["Link opened", "Other event"]);
+    }
+
+    #[test]
+    fn every_event_has_its_own_words() {
+        let mut labels: Vec<&str> = AuditEvent::KNOWN.iter().map(event_label).collect();
+        assert!(labels.iter().all(|l| *l != "Other event"));
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), AuditEvent::KNOWN.len());
+        assert_eq!(delivery_label(DeliveryStatus::Pending), "Waiting to send");
     }
 }

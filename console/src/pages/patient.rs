@@ -8,6 +8,7 @@ use leptos::ev::DragEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
+use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::DocumentId;
 use sealpost_shared::staff::Action;
 use sealpost_shared::wire::{
@@ -1183,7 +1184,7 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
             return view! { <p class="body">"Nothing has been shared with anyone yet."</p> }
                 .into_any();
         }
-        let events: Vec<(i64, String)> = match state.history.get() {
+        let events: Vec<(i64, AuditEvent)> = match state.history.get() {
             Some(Ok(h)) => h.into_iter().map(|e| (e.at, e.event)).collect(),
             _ => Vec::new(),
         };
@@ -1213,7 +1214,7 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
                         .as_deref()
                         .map(|l| people.with_value(|p| p(l)))
                         .unwrap_or_else(|| "Recipient".to_owned());
-                    let mut status = delivery_label(&d.status).to_owned();
+                    let mut status = delivery_label(d.status).to_owned();
                     if d.attempts > 1 {
                         status.push_str(&format!(" after {} attempts", d.attempts));
                     }
@@ -1248,11 +1249,7 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
                                 .collect();
                             state.ticked.set(ticked);
                             state.recipients.set(recipients);
-                            state.method.set(if share.method == "attachment" {
-                                ShareMethod::Attachment
-                            } else {
-                                ShareMethod::SecureLink
-                            });
+                            state.method.set(share.method);
                             state.sections.set(BTreeMap::new());
                             state.outcome.set(None);
                             state.problems.set(Vec::new());
@@ -1267,7 +1264,7 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
             items.push(view! {
                 <li class="share-entry">
                     <h3 class="heading-s">
-                        {format!("{} by {}", method_label(&share.method), share.staff)}
+                        {format!("{} by {}", method_label(share.method), share.staff)}
                     </h3>
                     <p class="doc__meta">{format_time(share.created_at)}</p>
                     <p class="body share-entry__docs">{format!("Documents: {}", titles.join(", "))}</p>
