@@ -1,6 +1,6 @@
 //! The clinic's view of emailed links: list a patient's links and revoke one.
 //!
-//! Every link is recorded when issued (`clinic::send_link`) and checked against that record
+//! Every link is recorded when issued (`workflows::links::send_link`) and checked against that record
 //! each time it is opened, so revoking one here ends it for good: it earns no renewal either.
 
 use sealpost_shared::history::AuditEvent;
