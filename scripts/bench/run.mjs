@@ -414,6 +414,10 @@ async function routesPart() {
     const openBody = JSON.stringify({ token: s.token });
     writeFileSync(openLua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(openBody)}\n`);
     const listUrl = `${w.base}/api/v1/portal/documents`;
+    const forgedLua = join(dir, "forged.lua");
+    const forgedBody = JSON.stringify({ token: s.token.slice(0, -6) + (s.token.endsWith("AAAAAA") ? "BBBBBB" : "AAAAAA") });
+    writeFileSync(forgedLua, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(forgedBody)}\n`);
+    const ghostCookie = `__Host-sealpost_session=ghost.${"A".repeat(43)}`;
     const docUrl = `${w.base}/api/v1/portal/documents/${s.mbId}/content`;
     const isJson = (buf) => { try { return JSON.parse(buf.toString()); } catch { return null; } };
     const health = {
@@ -435,6 +439,18 @@ async function routesPart() {
         key: "doc", name: "1 MiB document (GET /api/v1/portal/documents/{id}/content)", target: 0.18, url: docUrl, headers: [`Cookie: ${s.cookie}`],
         check: (st, b) => (st === 200 && b.length === 1 << 20) || `not 200 with 1 MiB (${b.length} bytes)`,
       },
+      // Where the time goes (no targets; they answer 404 by design): the Worker alone reading a
+      // body and checking an Ed25519 signature, and one round trip to a practice's Durable
+      // Object that reads one row and writes nothing.
+      {
+        key: "forged", name: "probe: forged link (Worker only: body + signature check)", url: `${w.base}/api/v1/portal/open`, script: forgedLua,
+        req: { method: "POST", body: forgedBody, headers: { "content-type": "application/json" } }, expectStatus: 404,
+        check: (st, b) => (st === 404 && isJson(b)?.code === "link_invalid") || "not a 404 link_invalid",
+      },
+      {
+        key: "roundtrip", name: "probe: unknown practice (Worker → Durable Object → 404)", url: listUrl, headers: [`Cookie: ${ghostCookie}`], expectStatus: 404,
+        check: (st) => st === 404 || "not a 404",
+      },
       { ...health, key: "health2", name: "GET /health (again, last)" },
     ];
     const runs = [];
@@ -442,11 +458,14 @@ async function routesPart() {
       const headers = Object.fromEntries(((rt.headers ?? []).map((h) => h.split(/:\s*/, 2))));
       const req = { url: rt.url, ...(rt.req ?? {}), headers: { ...headers, ...(rt.req?.headers ?? {}) } };
       const before = await probe(req, rt.check);
+      // A probe answers 404 by design: its ≥ 400 count is what it measures, not an error.
+      const expected = rt.expectStatus != null;
       if (WARMUP_SECONDS > 0) await wrkMeasured({ url: rt.url, script: rt.script, headers: rt.headers, seconds: WARMUP_SECONDS, pids: w.pids });
       const r = await wrkMeasured({ url: rt.url, script: rt.script, headers: rt.headers, seconds: LOAD_SECONDS, pids: w.pids });
       const after = await probe(req, rt.check);
       // The printed command hides the session cookie and names the Lua file by what it holds.
       const command = r.command.replace(s.cookie, "<session cookie>").replace(openLua, "open.lua");
+      if (expected) { r.errors = r.socketErrors ?? 0; }
       runs.push({ key: rt.key, name: rt.name, target: rt.target, ...r, command, probe: { before, after } });
       log("routes", rt.name, r.rps.toFixed(1), "req/s p50", r.p50, "p99", r.p99, "errors", r.errors, "workerd", r.workerdMsPerRequest.toFixed(3), "ms/req", before, after);
     }

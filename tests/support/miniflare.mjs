@@ -15,7 +15,10 @@ export function startWorkerd(edgeDir, bindings, options = {}) {
     modules: true,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate: "2026-04-01",
-    durableObjects: { PRACTICE: { className: "PracticeStore", useSQLite: true } },
+    durableObjects: {
+      PRACTICE: { className: "PracticeStore", useSQLite: true },
+      DIRECTORY: { className: "Directory", useSQLite: true },
+    },
     r2Buckets: ["DOCUMENTS"],
     host: "127.0.0.1",
     port: 0,
