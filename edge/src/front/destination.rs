@@ -20,7 +20,7 @@ use sealpost_shared::session::{clear_session_cookie, session_from_cookie_header}
 use sealpost_shared::staff::{StaffPractices, PRACTICE_HEADER};
 use sealpost_shared::tenancy::{route_of_api_key, PracticeId, Route};
 use sealpost_shared::time::Now;
-use sealpost_shared::token::verify_signed;
+use sealpost_shared::token::{accept_link, parse_link};
 use sealpost_shared::wire::ApiError;
 use worker::{Env, Method, Request, Response};
 
@@ -289,8 +289,15 @@ async fn link(mut req: Request, cfg: &Config, now: Now) -> Result<Destination, A
                 .with_message(format!("The request body is not valid: {err}")),
         )
     })?;
-    let signed = verify_signed(&cfg.keys, &token.token, now)
-        .map_err(|_| AppError::code(ErrorCode::LinkInvalid))?;
+    let invalid = |_| AppError::code(ErrorCode::LinkInvalid);
+    let unsigned = parse_link(&cfg.keys, &token.token).map_err(invalid)?;
+    let valid = super::ed25519::verify(
+        &unsigned.public_key,
+        unsigned.message.as_bytes(),
+        &unsigned.signature,
+    )
+    .await?;
+    let signed = accept_link(&cfg.keys, unsigned, valid, now).map_err(invalid)?;
     let practice = legacy_or(
         cfg,
         match &signed.claims.practice {

@@ -8,6 +8,7 @@
 
 mod access;
 mod destination;
+mod ed25519;
 mod forward;
 pub mod stream;
 mod upload;
