@@ -41,8 +41,7 @@ pub async fn upload_document(
     caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
-    let doc = DocumentId::try_from(raw_doc.to_owned())
-        .map_err(|e| invalid(format!("document id: {e}")))?;
+    let doc = document_id(raw_doc)?;
     let meta: DocumentUpload = req
         .query()
         .map_err(|_| invalid("query must give kind, title and date (YYYY-MM-DD)"))?;
@@ -138,8 +137,7 @@ pub async fn register_external_document(
     caller: &Caller,
 ) -> Result<Response, AppError> {
     let patient = patient_id(raw_patient)?;
-    let doc = DocumentId::try_from(raw_doc.to_owned())
-        .map_err(|e| invalid(format!("document id: {e}")))?;
+    let doc = document_id(raw_doc)?;
     let body: ExternalDocument = read_json(req).await?;
     if crate::practice_origin::view(&ctx.db)?.is_none() {
         return Err(ApiError::new(ErrorCode::Conflict)

@@ -16,7 +16,7 @@ pub use practice::*;
 pub use shares::*;
 
 use sealpost_shared::error::ErrorCode;
-use sealpost_shared::ids::PatientId;
+use sealpost_shared::ids::{DocumentId, PatientId};
 use sealpost_shared::recipients::{is_valid_email, RecipientRef};
 use sealpost_shared::wire::{ApiError, DocumentKind, FieldProblem};
 
@@ -68,6 +68,10 @@ pub(super) fn patient_id(raw: &str) -> Result<PatientId, AppError> {
 }
 
 /// The patient id of a path, refused with 404 unless that patient is on file (not erased).
+pub(super) fn document_id(raw: &str) -> Result<DocumentId, AppError> {
+    DocumentId::try_from(raw.to_owned()).map_err(|e| invalid(format!("document id: {e}")))
+}
+
 pub(super) fn known_patient(ctx: &Ctx, raw: &str) -> Result<PatientId, AppError> {
     let id = patient_id(raw)?;
     if ctx.db.patient(id.as_str())?.is_none() {
