@@ -1,9 +1,9 @@
 //! `/console/team`, "Staff and keys": who may use the clinic console for the practice, and the
 //! clinic API keys its systems use (administrators only; the API refuses anyone else too).
 //!
-//! One file per part: [`staff`] lists staff, [`staff_form`] adds someone or changes a role,
-//! [`remove_staff`] confirms a removal; [`keys`] lists the keys, [`key_form`] creates one,
-//! [`new_key`] shows a new key its one time, [`revoke_key`] confirms a revocation.
+//! One file per part: `staff` lists staff, `staff_form` adds someone or changes a role,
+//! `remove_staff` confirms a removal; `keys` lists the keys, `key_form` creates one,
+//! `new_key` shows a new key its one time, `revoke_key` confirms a revocation.
 
 mod key_form;
 mod keys;
