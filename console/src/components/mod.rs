@@ -7,6 +7,9 @@ use web_sys::{HtmlDialogElement, HtmlElement};
 
 use crate::logic::{page_title, Problem};
 
+mod confirm_dialog;
+pub use confirm_dialog::ConfirmDialog;
+
 /// Moves keyboard and screen-reader focus to the element with this id, if there is one.
 pub fn focus_by_id(id: &str) {
     if let Some(element) = document()
