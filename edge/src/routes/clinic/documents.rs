@@ -17,6 +17,7 @@ use crate::internal;
 use crate::origin;
 use crate::origin::{Stored, UploadOrder};
 use crate::staff::Caller;
+use crate::store::db::DocumentRow;
 use crate::store::Ctx;
 
 use super::*;
@@ -227,6 +228,19 @@ pub(super) fn audit_replacement(
     Ok(())
 }
 
+/// The patient's document, or 404: another patient's id is as unknown as a missing one.
+fn patient_document(
+    ctx: &Ctx,
+    raw_patient: &str,
+    raw_doc: &str,
+) -> Result<(PatientId, DocumentRow), AppError> {
+    let patient = patient_id(raw_patient)?;
+    match ctx.db.document(raw_doc)? {
+        Some(doc) if doc.patient_id == patient.as_str() => Ok((patient, doc)),
+        _ => Err(not_found("No such document for this patient.")),
+    }
+}
+
 /// `DELETE /api/v1/clinic/patients/{patient}/documents/{doc}`: removes the document from
 /// every share and from origin storage.
 pub async fn delete_document(
@@ -235,11 +249,7 @@ pub async fn delete_document(
     raw_doc: &str,
     caller: &Caller,
 ) -> Result<Response, AppError> {
-    let patient = patient_id(raw_patient)?;
-    let doc = match ctx.db.document(raw_doc)? {
-        Some(doc) if doc.patient_id == patient.as_str() => doc,
-        _ => return Err(not_found("No such document for this patient.")),
-    };
+    let (patient, doc) = patient_document(ctx, raw_patient, raw_doc)?;
     ctx.db.delete_document(&doc.id)?;
     ctx.db.audit(
         ctx.now_secs(),
@@ -288,11 +298,7 @@ pub async fn preview_document(
     raw_doc: &str,
     caller: &Caller,
 ) -> Result<Response, AppError> {
-    let patient = patient_id(raw_patient)?;
-    let doc = match ctx.db.document(raw_doc)? {
-        Some(doc) if doc.patient_id == patient.as_str() => doc,
-        _ => return Err(not_found("No such document for this patient.")),
-    };
+    let (patient, doc) = patient_document(ctx, raw_patient, raw_doc)?;
     ctx.db.audit(
         ctx.now_secs(),
         patient.as_str(),
