@@ -8,6 +8,8 @@
 pub mod link_access;
 pub mod links;
 pub mod open;
+pub mod recipients;
+pub mod unshare;
 pub mod verify;
 
 use sealpost_shared::tenancy::PracticeId;

@@ -298,3 +298,60 @@ fn statements_per_request() {
     verify::birthday(&world.at(t0()), link, &birthday("7")).unwrap();
     show("verify birthday (right)", world.sql.take_runs());
 }
+
+fn unshare_body(json: &str) -> sealpost_shared::wire::UnshareRequest {
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn unsharing_the_patient_ends_the_link_and_is_audited_and_a_document_can_be_withdrawn_alone() {
+    use super::unshare::{unshare, Revoked};
+    let world = World::new();
+    let link = world.send_link(t0());
+    let patient: sealpost_shared::ids::PatientId = "p1".to_owned().try_into().unwrap();
+    let now = world.at(t0() + Duration::minutes(1));
+    // One document withdrawn: the link still works, the document is gone from the list.
+    let revoked = unshare(
+        &now,
+        &patient,
+        &unshare_body(r#"{"document_id":"d1","staff":"Dr Test"}"#),
+        "Dr Test",
+    )
+    .unwrap();
+    assert_eq!(revoked, Revoked::Document);
+    assert!(world.db.documents_for("r-p1").unwrap().is_empty());
+    // Another patient's document, or both a recipient and a document: refused, nothing done.
+    let err = unshare(
+        &now,
+        &patient,
+        &unshare_body(r#"{"document_id":"nope","staff":"x"}"#),
+        "x",
+    )
+    .unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::NotFound);
+    let err = unshare(
+        &now,
+        &patient,
+        &unshare_body(r#"{"document_id":"d1","recipient":{"type":"patient"},"staff":"x"}"#),
+        "x",
+    )
+    .unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::InvalidFields);
+    // Everything: the patient's link is refused from the next request on.
+    let revoked = unshare(&now, &patient, &unshare_body(r#"{"staff":"x"}"#), "Dr Test").unwrap();
+    assert_eq!(revoked, Revoked::Patient);
+    let err = open(&world.at(t0() + Duration::minutes(2)), link).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::AccessRevoked);
+    let unshared = world
+        .db
+        .audit_for("p1")
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.event == sealpost_shared::history::AuditEvent::Unshared)
+        .count();
+    assert_eq!(unshared, 2);
+    // A patient this practice does not know.
+    let stranger: sealpost_shared::ids::PatientId = "p9".to_owned().try_into().unwrap();
+    let err = unshare(&now, &stranger, &unshare_body(r#"{"staff":"x"}"#), "x").unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::NotFound);
+}

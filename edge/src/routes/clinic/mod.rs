@@ -17,12 +17,10 @@ pub use shares::*;
 
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::ids::{DocumentId, PatientId};
-use sealpost_shared::recipients::{is_valid_email, RecipientRef};
+use sealpost_shared::recipients::is_valid_email;
 use sealpost_shared::wire::{ApiError, DocumentKind, FieldProblem};
 
 use crate::http::AppError;
-use crate::random;
-use crate::store::db::RecipientRow;
 use crate::store::Ctx;
 
 pub(super) fn invalid(message: impl Into<String>) -> AppError {
@@ -109,42 +107,8 @@ fn clock_secs() -> i64 {
     crate::store::clock().timestamp()
 }
 
-pub(super) const RELATIONSHIP: &str = "relationship";
+pub(super) use crate::workflows::recipients::RELATIONSHIP;
 
 pub(super) use crate::workflows::links::PRACTICE;
 
-/// How a recipient appears in the audit: a kind and an id, never an address.
-pub(super) fn describe(reference: &RecipientRef) -> String {
-    match reference {
-        RecipientRef::Patient => "patient".to_owned(),
-        RecipientRef::Relationship { id } => format!("relationship {id}"),
-        RecipientRef::PracticeContact { id } => format!("practice contact {id}"),
-    }
-}
-
-/// The stored recipient entry for a reference, created on first share.
-pub(super) fn recipient_row(
-    ctx: &Ctx,
-    patient_id: &str,
-    reference: &RecipientRef,
-) -> Result<RecipientRow, AppError> {
-    let (scope, contact) = match reference {
-        RecipientRef::Patient => {
-            return ctx
-                .db
-                .patient_recipient(patient_id)?
-                .ok_or_else(|| AppError::internal("patient has no recipient entry"));
-        }
-        RecipientRef::Relationship { id } => (RELATIONSHIP, id),
-        RecipientRef::PracticeContact { id } => (PRACTICE, id),
-    };
-    ctx.db
-        .contact_recipient(
-            patient_id,
-            scope,
-            contact.as_str(),
-            &random::id()?,
-            ctx.now_secs(),
-        )?
-        .ok_or_else(|| AppError::internal("contact recipient not created"))
-}
+pub(super) use crate::workflows::recipients::{describe, recipient_row};

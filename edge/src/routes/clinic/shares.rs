@@ -156,7 +156,7 @@ pub async fn share(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Resp
         ctx.db.add_share_document(&share_id, id)?;
     }
     for recipient in &resolved {
-        let row = recipient_row(ctx, &patient.id, &recipient.reference)?;
+        let row = recipient_row(&Practice::from(ctx), &patient.id, &recipient.reference)?;
         if row.revoked != 0 {
             ctx.db.restore_recipient(&row.id)?;
             ctx.db.audit(
@@ -299,56 +299,9 @@ pub async fn unshare(
     let patient = patient_id(raw_patient)?;
     let body: UnshareRequest = read_json(req).await?;
     let actor = caller.actor(&body.staff)?;
-    let staff = actor.as_str();
-    if ctx.db.patient(patient.as_str())?.is_none() {
-        return Err(not_found("No patient with this id."));
-    }
-    let now = ctx.now_secs();
-    match (&body.recipient, &body.document_id) {
-        (Some(_), Some(_)) => Err(invalid("give a recipient or a document, not both")),
-        (None, None) => {
-            ctx.db.revoke_patient(patient.as_str(), now)?;
-            ctx.db.audit(
-                now,
-                patient.as_str(),
-                staff,
-                AuditEvent::Unshared,
-                "all access revoked",
-            )?;
-            json_ok(&serde_json::json!({ "revoked": "patient" }))
-        }
-        (Some(reference), None) => {
-            let row = recipient_row(ctx, patient.as_str(), reference)?;
-            ctx.db.revoke_recipient(&row.id, now)?;
-            ctx.db.audit(
-                now,
-                patient.as_str(),
-                staff,
-                AuditEvent::Unshared,
-                &format!("access of {} revoked", describe(reference)),
-            )?;
-            json_ok(&serde_json::json!({ "revoked": "recipient" }))
-        }
-        (None, Some(document)) => {
-            match ctx.db.document(document.as_str())? {
-                Some(doc) if doc.patient_id == patient.as_str() => {}
-                _ => {
-                    return Err(not_found(format!(
-                        "No document {document} for this patient."
-                    )))
-                }
-            }
-            ctx.db.withdraw_document(document.as_str())?;
-            ctx.db.audit(
-                now,
-                patient.as_str(),
-                staff,
-                AuditEvent::Unshared,
-                &format!("document {document} withdrawn"),
-            )?;
-            json_ok(&serde_json::json!({ "revoked": "document" }))
-        }
-    }
+    let revoked =
+        crate::workflows::unshare::unshare(&Practice::from(ctx), &patient, &body, &actor)?;
+    json_ok(&serde_json::json!({ "revoked": revoked }))
 }
 
 /// `GET /api/v1/clinic/patients/{id}/shares`: the sharing history, newest first: how, who
