@@ -11,18 +11,13 @@ use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use crate::http::AppError;
-use crate::store::db::{Attachment, MailJobRow, NewMail};
+use crate::store::db::{Attachment, MailJobRow};
 use crate::store::Ctx;
 
 /// Backoff after the n-th failure: 10 s, 20 s, 40 s … capped at an hour.
 fn backoff_seconds(attempts: i64) -> i64 {
     let exp = u32::try_from(attempts.clamp(0, 9)).unwrap_or(9);
     (10_i64 * 2_i64.pow(exp)).min(3600)
-}
-
-/// Queues one email. Delivery happens in [`deliver_due`].
-pub fn queue(ctx: &Ctx, mail: &NewMail<'_>) -> Result<(), AppError> {
-    ctx.db.insert_mail(mail, ctx.now_secs())
 }
 
 /// Delivers every due job; failures are rescheduled and an alarm is set for the next try.

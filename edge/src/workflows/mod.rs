@@ -9,13 +9,17 @@ pub mod link_access;
 pub mod links;
 pub mod open;
 pub mod recipients;
+pub mod share;
 pub mod unshare;
 pub mod verify;
 
+use sealpost_shared::error::ErrorCode;
 use sealpost_shared::tenancy::PracticeId;
 use sealpost_shared::time::Now;
+use sealpost_shared::wire::ApiError;
 
 use crate::config::Config;
+use crate::http::AppError;
 use crate::store::db::Db;
 
 /// One practice's state and configuration at one moment: everything a workflow needs.
@@ -41,6 +45,20 @@ impl Practice<'_> {
     pub fn now_secs(&self) -> i64 {
         self.now.timestamp()
     }
+}
+
+/// A request that names something wrongly: 400 `invalid_fields` with `message`.
+pub fn invalid(message: impl Into<String>) -> AppError {
+    ApiError::new(ErrorCode::InvalidFields)
+        .with_message(message)
+        .into()
+}
+
+/// What a request names is not there (or is another patient's): 404 with `message`.
+pub fn not_found(message: impl Into<String>) -> AppError {
+    ApiError::new(ErrorCode::NotFound)
+        .with_message(message)
+        .into()
 }
 
 #[cfg(test)]

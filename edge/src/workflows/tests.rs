@@ -355,3 +355,110 @@ fn unsharing_the_patient_ends_the_link_and_is_audited_and_a_document_can_be_with
     let err = unshare(&now, &stranger, &unshare_body(r#"{"staff":"x"}"#), "x").unwrap_err();
     assert_eq!(code_of(err), ErrorCode::NotFound);
 }
+
+fn share_body(json: &str) -> sealpost_shared::wire::ShareRequest {
+    serde_json::from_str(json).unwrap()
+}
+
+fn clinic_system() -> crate::staff::Caller {
+    crate::staff::Caller {
+        email: None,
+        role: sealpost_shared::staff::Role::Admin,
+        dev_identity: false,
+    }
+}
+
+#[test]
+fn a_share_records_grants_and_queues_one_link_per_recipient_and_restores_only_whom_it_names() {
+    use super::share::share;
+    use super::unshare::unshare;
+    let world = World::new();
+    let now = world.at(t0());
+    let before = world.mails().len();
+    let body = share_body(
+        r#"{"patient_id":"p1","document_ids":["d1"],"method":"secure_link","staff":"Dr Test"}"#,
+    );
+    let shared = share(&now, &body, &clinic_system()).unwrap();
+    assert_eq!(shared.emails_queued, 1);
+    assert_eq!(shared.sender.as_str(), "no-reply@north.example");
+    let mails = world.mails();
+    assert_eq!(mails.len(), before + 1);
+    assert_eq!(mails.last().unwrap().to_email, "ann@patients.example");
+    // The queued email is a link to the portal, which opens at this practice.
+    let link = world.newest_link(t0());
+    assert_eq!(link.claims.practice, Some(world.practice.clone()));
+    assert!(matches!(
+        open(&world.at(t0()), link).unwrap().answer,
+        OpenLinkResponse::Challenge { .. }
+    ));
+    assert!(world
+        .events()
+        .contains(&sealpost_shared::history::AuditEvent::Shared));
+    // The clinic system must name who acts.
+    let anonymous =
+        share_body(r#"{"patient_id":"p1","document_ids":["d1"],"method":"secure_link"}"#);
+    let err = share(&now, &anonymous, &clinic_system()).unwrap_err();
+    assert_eq!(code_of(err), ErrorCode::InvalidFields);
+    // Unshare, then share again: the patient is addressed, so the patient regains access.
+    let patient: sealpost_shared::ids::PatientId = "p1".to_owned().try_into().unwrap();
+    unshare(&now, &patient, &unshare_body(r#"{"staff":"x"}"#), "x").unwrap();
+    share(
+        &world.at(t0() + Duration::minutes(1)),
+        &body,
+        &clinic_system(),
+    )
+    .unwrap();
+    let fresh = world.newest_link(t0() + Duration::minutes(1));
+    assert!(open(&world.at(t0() + Duration::minutes(2)), fresh).is_ok());
+}
+
+#[test]
+fn a_share_with_an_ineligible_or_unknown_recipient_or_document_records_and_sends_nothing() {
+    use super::share::share;
+    let world = World::new();
+    let now = world.at(t0());
+    // A relationship without an email cannot receive; another patient's document is unknown.
+    world
+        .db
+        .upsert_contact(
+            "relationship",
+            "p1",
+            "c1",
+            "Bob",
+            None,
+            None,
+            Some("son"),
+            false,
+            t0().timestamp(),
+        )
+        .unwrap();
+    let before = world.mails().len();
+    let shares_before = world.db.share_history("p1").unwrap().len();
+    for (json, code) in [
+        (
+            r#"{"patient_id":"p1","document_ids":["d1"],"method":"secure_link","staff":"x","recipients":[{"type":"patient"},{"type":"relationship","id":"c1"}]}"#,
+            ErrorCode::RecipientNotEligible,
+        ),
+        (
+            r#"{"patient_id":"p1","document_ids":["d1"],"method":"secure_link","staff":"x","recipients":[{"type":"relationship","id":"nobody"}]}"#,
+            ErrorCode::RecipientNotEligible,
+        ),
+        (
+            r#"{"patient_id":"p1","document_ids":["d9"],"method":"secure_link","staff":"x"}"#,
+            ErrorCode::NotFound,
+        ),
+        (
+            r#"{"patient_id":"p9","document_ids":["d1"],"method":"secure_link","staff":"x"}"#,
+            ErrorCode::NotFound,
+        ),
+        (
+            r#"{"patient_id":"p1","document_ids":[],"method":"secure_link","staff":"x"}"#,
+            ErrorCode::InvalidFields,
+        ),
+    ] {
+        let err = share(&now, &share_body(json), &clinic_system()).unwrap_err();
+        assert_eq!(code_of(err), code, "{json}");
+    }
+    assert_eq!(world.mails().len(), before);
+    assert_eq!(world.db.share_history("p1").unwrap().len(), shares_before);
+}

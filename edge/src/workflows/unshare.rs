@@ -9,7 +9,7 @@ use sealpost_shared::wire::{ApiError, UnshareRequest};
 use serde::Serialize;
 
 use super::recipients::{describe, recipient_row};
-use super::Practice;
+use super::{not_found, Practice};
 use crate::http::AppError;
 
 /// What was revoked (the answer's `revoked`).
@@ -19,12 +19,6 @@ pub enum Revoked {
     Patient,
     Recipient,
     Document,
-}
-
-fn not_found(message: impl Into<String>) -> AppError {
-    ApiError::new(ErrorCode::NotFound)
-        .with_message(message)
-        .into()
 }
 
 /// Revokes what `body` names, for `staff` (the audit's actor).

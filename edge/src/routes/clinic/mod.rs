@@ -23,12 +23,6 @@ use sealpost_shared::wire::{ApiError, DocumentKind, FieldProblem};
 use crate::http::AppError;
 use crate::store::Ctx;
 
-pub(super) fn invalid(message: impl Into<String>) -> AppError {
-    ApiError::new(ErrorCode::InvalidFields)
-        .with_message(message)
-        .into()
-}
-
 /// `invalid_fields` naming every refused field; `Ok` when there are none.
 pub(super) fn refuse_fields(problems: Vec<FieldProblem>) -> Result<(), AppError> {
     if problems.is_empty() {
@@ -54,12 +48,6 @@ fn fields_error(problems: Vec<FieldProblem>) -> AppError {
 const MAX_NAME: usize = 120;
 
 const MAX_TITLE: usize = 200;
-
-pub(super) fn not_found(message: impl Into<String>) -> AppError {
-    ApiError::new(ErrorCode::NotFound)
-        .with_message(message)
-        .into()
-}
 
 pub(super) fn patient_id(raw: &str) -> Result<PatientId, AppError> {
     PatientId::try_from(raw.to_owned()).map_err(|e| invalid(format!("patient id: {e}")))
@@ -111,4 +99,4 @@ pub(super) use crate::workflows::recipients::RELATIONSHIP;
 
 pub(super) use crate::workflows::links::PRACTICE;
 
-pub(super) use crate::workflows::recipients::{describe, recipient_row};
+pub(super) use crate::workflows::{invalid, not_found};
