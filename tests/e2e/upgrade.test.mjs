@@ -91,6 +91,10 @@ test("before the operator adopts it, the legacy practice answers 503 not_configu
 });
 
 test("the operator adopts the existing state: 201 with the practice's first sp_riverside_ key", async () => {
+  // Creating it as if new would bury the old state: refused, saying how to adopt.
+  const fresh = await app.operator.createPractice({ id: PRACTICE, name: legacy.practiceName });
+  assert.equal(fresh.status, 409, show(fresh));
+  assert.match(fresh.json.message, /adopt_existing/);
   const r = await app.operator.createPractice({ id: PRACTICE, name: legacy.practiceName, adopt_existing: true });
   assert.equal(r.status, 201, show(r));
   assert.equal(r.json.practice?.id, PRACTICE, show(r));

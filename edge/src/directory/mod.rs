@@ -182,7 +182,16 @@ async fn create(
     let name = required_text("name", &new.name, 120).map_err(|problem| {
         AppError::from(ApiError::new(ErrorCode::InvalidFields).with_problems(vec![problem]))
     })?;
-    if new.adopt_existing && cfg.legacy_practice.as_ref() != Some(&new.id) {
+    let is_legacy = cfg.legacy_practice.as_ref() == Some(&new.id);
+    if is_legacy && !new.adopt_existing {
+        return Err(ApiError::new(ErrorCode::Conflict)
+            .with_message(
+                "LEGACY_PRACTICE names this id: it holds the existing state. Create it with \
+                 adopt_existing: true (docs/OPERATIONS.md, \"Upgrade in place\").",
+            )
+            .into());
+    }
+    if new.adopt_existing && !is_legacy {
         return Err(ApiError::new(ErrorCode::Conflict)
             .with_message(
                 "Only the practice named by LEGACY_PRACTICE can adopt the existing state.",
