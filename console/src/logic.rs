@@ -11,6 +11,7 @@ use sealpost_shared::history::{AuditEvent, DeliveryStatus};
 use sealpost_shared::ids::{DocumentId, PatientId};
 use sealpost_shared::recipients::{Ineligible, RecipientRef};
 use sealpost_shared::sender::choose_sender;
+use sealpost_shared::text::percent_encode;
 use sealpost_shared::wire::{
     ContactEntry, DocumentKind, PracticeSettings, ShareMethod, ShareRequest, StaffDocument,
 };
@@ -467,15 +468,7 @@ pub fn content_path(patient: &str, doc: &str, practice: Option<&str>) -> String 
 
 /// Percent-encodes everything but the characters ids are made of, so a value stays one segment.
 pub fn encode_segment(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encode(raw, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

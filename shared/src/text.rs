@@ -56,10 +56,31 @@ pub fn collect<T>(results: impl IntoIterator<Item = Result<T, FieldProblem>>) ->
     results.into_iter().filter_map(Result::err).collect()
 }
 
+/// Percent-encodes every byte of `raw` that `keep` refuses (as `%XX`), for a URL path segment
+/// or query value; what is kept stays as it is.
+pub fn percent_encode(raw: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if keep(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_only_what_it_is_told_to() {
+        let ids = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+        assert_eq!(percent_encode("a-b c/é", ids), "a-b%20c%2F%C3%A9");
+        assert_eq!(percent_encode("", ids), "");
+    }
     use proptest::prelude::*;
 
     #[test]

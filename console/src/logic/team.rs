@@ -3,6 +3,7 @@
 
 use sealpost_shared::recipients::is_valid_email;
 use sealpost_shared::staff::{ApiKeyEntry, Role, StaffMember};
+use sealpost_shared::text::percent_encode;
 
 use super::Problem;
 
@@ -129,15 +130,9 @@ pub fn keys_in_order(mut keys: Vec<ApiKeyEntry>) -> Vec<ApiKeyEntry> {
 /// percent-decode), so everything a path segment may carry literally — `@`, `+`, `.` and the
 /// other RFC 3986 `pchar`s — stays as it is; only the rest is encoded.
 pub fn email_segment(email: &str) -> String {
-    let mut out = String::with_capacity(email.len());
-    for b in email.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encode(email, |b| {
+        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b)
+    })
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use sealpost_shared::secret::SecretString;
 use sealpost_shared::session::{clear_session_cookie, session_from_cookie_header};
 use sealpost_shared::staff::{StaffPractices, PRACTICE_HEADER};
 use sealpost_shared::tenancy::{route_of_api_key, PracticeId, Route};
+use sealpost_shared::text::percent_encode;
 use sealpost_shared::time::Now;
 use sealpost_shared::token::{accept_link, parse_link};
 use sealpost_shared::wire::ApiError;
@@ -166,15 +167,7 @@ async fn memberships(env: &Env, who: &Staff) -> Result<StaffPractices, AppError>
 }
 
 fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encode(text, |b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b))
 }
 
 async fn staff_practices(
