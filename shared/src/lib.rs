@@ -34,6 +34,7 @@ pub mod text;
 pub mod time;
 pub mod token;
 pub mod webhook;
+pub mod webhook_settings;
 pub mod wire;
 
 pub use chrono;

@@ -42,7 +42,7 @@ fn problem(field: &str, message: &str) -> FieldProblem {
 
 /// Whether `base` is an `https://` URL with a host and no credentials, query or fragment; plain
 /// `http://` only to this machine, and only when `loopback_allowed` (local development).
-fn base_url_ok(base: &str, loopback_allowed: bool) -> bool {
+pub(crate) fn base_url_ok(base: &str, loopback_allowed: bool) -> bool {
     let rest = match (base.strip_prefix("https://"), base.strip_prefix("http://")) {
         (Some(rest), _) => rest,
         (None, Some(rest)) if loopback_allowed => {
