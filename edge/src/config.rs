@@ -42,8 +42,6 @@ pub struct Config {
     pub sms: SmsConfig,
     /// Cloudflare Access for the console, if configured.
     pub access: Option<AccessConfig>,
-    /// The clinic's webhook for openings, views and downloads, if configured.
-    pub webhook: Option<Webhook>,
     /// The key that seals each practice's secrets at rest (`SETTINGS_KEY`, base64url 32 bytes;
     /// see `sealed`). Without it a practice cannot store its document origin's token.
     pub settings_key: Option<[u8; 32]>,
@@ -64,6 +62,9 @@ pub struct LegacySettings {
     /// `ORIGIN_BASE_URL`, `ORIGIN_BEARER_TOKEN`, `ORIGIN_TIMEOUT_SECONDS`: the clinic's document
     /// origin, which becomes the adopted practice's setting.
     pub http_origin: Option<HttpOrigin>,
+    /// `WEBHOOK_URL`, `WEBHOOK_SECRET`: the clinic's webhook, which becomes the adopted
+    /// practice's setting.
+    pub webhook: Option<Webhook>,
 }
 
 pub struct MailConfig {
@@ -84,7 +85,7 @@ pub struct AccessConfig {
     pub jwks_inline: Option<String>,
 }
 
-/// Where and with what secret the webhook is signed (`WEBHOOK_URL`, `WEBHOOK_SECRET`).
+/// The deployment-wide webhook from before practices (`WEBHOOK_URL`, `WEBHOOK_SECRET`).
 pub struct Webhook {
     pub url: String,
     pub secret: SecretString,
@@ -240,6 +241,16 @@ impl Config {
                         .and_then(|t| t.parse().ok())
                         .unwrap_or(15),
                 }),
+                webhook: match (text(env, "WEBHOOK_URL"), text(env, "WEBHOOK_SECRET")) {
+                    (Some(url), Some(secret)) => Some(Webhook {
+                        url,
+                        secret: SecretString::new(secret),
+                    }),
+                    (Some(_), None) => {
+                        return Err(AppError::internal("WEBHOOK_URL needs WEBHOOK_SECRET"))
+                    }
+                    _ => None,
+                },
             },
             mail: MailConfig {
                 api_base: mail_api_base,
@@ -262,16 +273,6 @@ impl Config {
                     audience,
                     jwks_inline: text(env, "ACCESS_JWKS"),
                 }),
-                _ => None,
-            },
-            webhook: match (text(env, "WEBHOOK_URL"), text(env, "WEBHOOK_SECRET")) {
-                (Some(url), Some(secret)) => Some(Webhook {
-                    url,
-                    secret: SecretString::new(secret),
-                }),
-                (Some(_), None) => {
-                    return Err(AppError::internal("WEBHOOK_URL needs WEBHOOK_SECRET"))
-                }
                 _ => None,
             },
 

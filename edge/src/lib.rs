@@ -16,6 +16,7 @@ mod internal;
 mod mail;
 mod origin;
 mod practice_origin;
+mod practice_webhook;
 mod random;
 mod routes;
 mod sealed;

@@ -7,12 +7,14 @@
 //! go to the dev outbox.
 
 use sealpost_shared::history::{AuditEvent, DeliveryStatus};
+use sealpost_shared::webhook::{EmailEvent, Event};
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use crate::http::AppError;
 use crate::store::db::{Attachment, MailJobRow};
 use crate::store::Ctx;
+use crate::workflows::recipients::reference_of_label;
 
 /// Backoff after the n-th failure: 10 s, 20 s, 40 s … capped at an hour.
 fn backoff_seconds(attempts: i64) -> i64 {
@@ -46,6 +48,19 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
                 delivered += 1;
             }
             Err(reason) => {
+                // The clinic hears once, at the first failure (this queue retries for ever;
+                // the reworked queue reports when it gives up).
+                if job.attempts == 0 {
+                    crate::workflows::webhooks::enqueue(
+                        &crate::workflows::Practice::from(ctx),
+                        Event::EmailFailed(EmailEvent {
+                            patient_id: job.patient_id.clone(),
+                            email_id: job.id.clone(),
+                            share_id: None,
+                            recipient: job.recipient_label.as_deref().and_then(reference_of_label),
+                        }),
+                    )?;
+                }
                 let next = ctx.now_secs() + backoff_seconds(job.attempts);
                 ctx.db.mail_failed(&job.id, &reason, next)?;
                 ctx.db.audit(
@@ -61,10 +76,8 @@ pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
             }
         }
     }
-    if let Some(due) = ctx.db.next_mail_due()? {
-        let at = sealpost_shared::time::from_unix_seconds(due);
-        ctx.storage.set_alarm(at).await?;
-    }
+    // One alarm serves mail and webhooks: set it for whichever is due first.
+    crate::store::reschedule(ctx).await?;
     Ok(delivered)
 }
 

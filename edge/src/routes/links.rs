@@ -7,6 +7,7 @@ use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::{ContactId, LinkId};
 use sealpost_shared::recipients::RecipientRef;
 use sealpost_shared::token::LINK_LIFETIME;
+use sealpost_shared::webhook::{AccessRevoked, Event, RevokedScope};
 use sealpost_shared::wire::LinkEntry;
 use worker::Response;
 
@@ -15,6 +16,8 @@ use crate::http::{json_ok, AppError};
 use crate::staff::Caller;
 use crate::store::db::PatientLinkRow;
 use crate::store::Ctx;
+use crate::workflows::unshare::revoked_event;
+use crate::workflows::{webhooks, Practice};
 
 fn entry(row: PatientLinkRow) -> Option<LinkEntry> {
     let recipient = match (
@@ -80,6 +83,14 @@ pub fn revoke(
         &caller.actor("clinic system")?,
         AuditEvent::LinkRevoked,
         &link.id,
+    )?;
+    webhooks::enqueue(
+        &Practice::from(ctx),
+        Event::AccessRevoked(AccessRevoked {
+            recipient: webhooks::reference_of(&recipient),
+            link_id: Some(link.id.clone()),
+            ..revoked_event(patient.as_str(), RevokedScope::Link)
+        }),
     )?;
     json_ok(&serde_json::json!({ "revoked": "link", "link_id": link.id }))
 }

@@ -8,6 +8,7 @@ mod origin;
 mod people;
 mod portal;
 mod team;
+mod webhooks;
 
 use futures_util::StreamExt;
 use sealpost_shared::error::ErrorCode;
@@ -114,6 +115,22 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         (Method::Delete, ["api", "v1", "clinic", "settings", "origin"]) => {
             let caller = caller(ctx, req, Action::ChangeSettings).await?;
             origin::delete(ctx, &caller)
+        }
+        (Method::Get, ["api", "v1", "clinic", "settings", "webhook"]) => {
+            caller(ctx, req, Action::ChangeSettings).await?;
+            webhooks::get(ctx)
+        }
+        (Method::Put, ["api", "v1", "clinic", "settings", "webhook"]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            webhooks::put(ctx, req, &caller).await
+        }
+        (Method::Delete, ["api", "v1", "clinic", "settings", "webhook"]) => {
+            let caller = caller(ctx, req, Action::ChangeSettings).await?;
+            webhooks::delete(ctx, &caller)
+        }
+        (Method::Get, ["api", "v1", "clinic", "webhooks", "deliveries"]) => {
+            caller(ctx, req, Action::View).await?;
+            webhooks::deliveries(ctx)
         }
         (Method::Get, ["api", "v1", "clinic", "settings"]) => {
             caller(ctx, req, Action::View).await?;
@@ -257,6 +274,8 @@ fn known_path(segments: &[&str]) -> bool {
             | ["api", "v1", "clinic", "contacts", _]
             | ["api", "v1", "clinic", "settings"]
             | ["api", "v1", "clinic", "settings", "origin"]
+            | ["api", "v1", "clinic", "settings", "webhook"]
+            | ["api", "v1", "clinic", "webhooks", "deliveries"]
             | ["api", "v1", "clinic", "me"]
             | ["api", "v1", "clinic", "patients"]
             | ["api", "v1", "clinic", "patients", _, "documents"]

@@ -6,6 +6,7 @@
 
 use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::ContactId;
+use sealpost_shared::webhook::{AccessRevoked, Event, RevokedScope};
 use worker::Response;
 
 use super::clinic::{invalid, known_patient, not_found, patient_id, PRACTICE, RELATIONSHIP};
@@ -13,6 +14,8 @@ use crate::http::{json_ok, AppError};
 use crate::origin;
 use crate::staff::Caller;
 use crate::store::Ctx;
+use crate::workflows::unshare::revoked_event;
+use crate::workflows::{webhooks, Practice};
 
 fn contact_id(raw: &str) -> Result<ContactId, AppError> {
     ContactId::try_from(raw.to_owned()).map_err(|e| invalid(format!("contact id: {e}")))
@@ -39,6 +42,13 @@ fn remove_contact(
             &actor,
             AuditEvent::ContactDeleted,
             &format!("{scope} {id}"),
+        )?;
+        webhooks::enqueue(
+            &Practice::from(ctx),
+            Event::AccessRevoked(AccessRevoked {
+                recipient: webhooks::reference_of(&recipient),
+                ..revoked_event(&recipient.patient_id, RevokedScope::Recipient)
+            }),
         )?;
     }
     ctx.db.delete_contact(scope, owner, id.as_str())

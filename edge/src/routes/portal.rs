@@ -2,7 +2,7 @@
 //!
 //! The Worker verified the link token (`internal::LINK`); the link routes load it, call one
 //! workflow (`crate::workflows`), and carry out what it returns: the answer, the cookie, mail
-//! delivery, the webhook. GET and HEAD change nothing except a session's last-seen time (at
+//! delivery. GET and HEAD change nothing except a session's last-seen time (at
 //! most once a minute) and the view audit.
 
 use sealpost_shared::checks::ChallengeKind;
@@ -28,10 +28,9 @@ use crate::settings;
 use crate::sms;
 use crate::store::db::SessionRow;
 use crate::store::Ctx;
-use crate::webhook;
 use crate::workflows::link_access::{challenge, live_link, wrong_challenge, Session};
 use crate::workflows::links::on_file;
-use crate::workflows::{open as opening, verify, Practice};
+use crate::workflows::{open as opening, verify, webhooks, Practice};
 
 /// How stale a session's last-seen time may get before a request writes it again.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -52,9 +51,6 @@ pub async fn open(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     // The body is `{token}`: the Worker verified that very token.
     let _: OpenLinkRequest = read_json(req).await?;
     let opened = opening::open(&Practice::from(ctx), verified_link(req)?)?;
-    if let Some(patient) = &opened.opened_for {
-        webhook::notify(ctx, AuditEvent::LinkOpened, patient, None);
-    }
     if opened.deliver_mail {
         crate::mail::deliver_due(ctx).await?;
     }
@@ -266,14 +262,16 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
             Disposition::Attachment => AuditEvent::Downloaded,
             Disposition::Inline => AuditEvent::Viewed,
         };
-        ctx.db.audit(
-            ctx.now_secs(),
+        let downloaded = event == AuditEvent::Downloaded;
+        ctx.db
+            .audit(ctx.now_secs(), &row.patient_id, "recipient", event, &doc.id)?;
+        webhooks::document_event(
+            &Practice::from(ctx),
             &row.patient_id,
-            "recipient",
-            event.clone(),
+            &row.recipient_id,
             &doc.id,
+            downloaded,
         )?;
-        webhook::notify(ctx, event, &row.patient_id, Some(&doc.id));
     }
     // The Worker streams the bytes (range and HEAD included): they never pass through here.
     let origin = crate::practice_origin::load(&ctx.db, &ctx.cfg, &ctx.practice)?;
@@ -303,7 +301,13 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         AuditEvent::Viewed,
         &doc.id,
     )?;
-    webhook::notify(ctx, AuditEvent::Viewed, &row.patient_id, Some(&doc.id));
+    webhooks::document_event(
+        &Practice::from(ctx),
+        &row.patient_id,
+        &row.recipient_id,
+        &doc.id,
+        false,
+    )?;
     // The Worker reads the note and keeps only the granted sections.
     NoteOrder {
         storage_key: doc.storage_key.clone(),

@@ -61,7 +61,8 @@ pub fn create_api_key(
 }
 
 /// Begins the practice: its settings and first API key; when adopting, the single-practice
-/// deployment's `CLINIC_API_KEY` (kept working, stored as a hash) and `STAFF_ROLES`.
+/// deployment's `CLINIC_API_KEY` (kept working, stored as a hash), `STAFF_ROLES`, its document
+/// origin and its webhook (`WEBHOOK_URL`, `WEBHOOK_SECRET`).
 pub fn begin(ctx: &Ctx, init: &InitPractice) -> Result<PracticeBegun, AppError> {
     if init.id != ctx.practice {
         return Err(AppError::internal("init for another practice"));
@@ -94,6 +95,16 @@ pub fn begin(ctx: &Ctx, init: &InitPractice) -> Result<PracticeBegun, AppError> 
                 &origin.base,
                 &origin.token,
                 Some(origin.timeout_seconds),
+            )?;
+        }
+        if let Some(hook) = &legacy.webhook {
+            // Imported as it was (a secret outside `whsec_` form signs as its bytes).
+            crate::practice_webhook::save(
+                &ctx.db,
+                &ctx.cfg,
+                &ctx.practice,
+                &hook.url,
+                &hook.secret,
             )?;
         }
         for (email, role) in &legacy.staff_roles {

@@ -32,7 +32,7 @@ use worker::{
 use crate::config::Config;
 use crate::http::AppError;
 use crate::internal;
-use crate::{mail, routes};
+use crate::{mail, routes, webhook};
 use db::Db;
 
 /// The Durable Object binding of practices.
@@ -118,6 +118,29 @@ impl Ctx {
     }
 }
 
+/// Sets the practice's one alarm for the earliest work due: a mail retry or a webhook
+/// delivery (a claimed delivery's lease included, so a crash mid-send is retried).
+pub async fn reschedule(ctx: &Ctx) -> std::result::Result<(), AppError> {
+    let due = [ctx.db.next_mail_due()?, ctx.db.next_webhook_due()?]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(due) = due {
+        let at = sealpost_shared::time::from_unix_seconds(due);
+        ctx.storage.set_alarm(at).await?;
+    }
+    Ok(())
+}
+
+/// After a request that queued a webhook event: the alarm runs as soon as the request ends,
+/// and delivers it without the requester waiting for the clinic's receiver.
+pub async fn wake_for_webhooks(ctx: &Ctx) -> std::result::Result<(), AppError> {
+    if ctx.db.take_webhook_queued() {
+        ctx.storage.set_alarm(ctx.now).await?;
+    }
+    Ok(())
+}
+
 /// The one place the edge reads the clock.
 pub fn clock() -> Now {
     let millis = worker::Date::now().as_millis();
@@ -187,7 +210,14 @@ impl PracticeStore {
                 suspended_at: Some(_),
                 ..
             }) => Err(AppError::code(ErrorCode::PracticeSuspended)),
-            Some(_) => routes::handle(&ctx, req).await,
+            Some(_) => {
+                let response = routes::handle(&ctx, req).await;
+                // Whatever the answer, an event queued by the request is delivered.
+                if let Err(err) = wake_for_webhooks(&ctx).await {
+                    let _ = err.into_response();
+                }
+                response
+            }
         }
     }
 
@@ -247,7 +277,8 @@ impl DurableObject for PracticeStore {
             .unwrap_or_else(AppError::into_response))
     }
 
-    /// Retries mail that could not be delivered earlier.
+    /// Retries mail that could not be delivered earlier, and delivers the clinic's webhook
+    /// events (new ones and retries).
     async fn alarm(&self) -> Result<Response> {
         // A suspended practice sends nothing, retries included (they wait for a resume).
         let begun = match self.begun.borrow().clone() {
@@ -261,6 +292,12 @@ impl DurableObject for PracticeStore {
             .map(|b| b.practice);
         if let Some(ctx) = practice.and_then(|p| self.ctx(p).ok()) {
             if let Err(err) = mail::deliver_due(&ctx).await {
+                let _ = err.into_response();
+            }
+            if let Err(err) = webhook::deliver_due(&ctx).await {
+                let _ = err.into_response();
+            }
+            if let Err(err) = reschedule(&ctx).await {
                 let _ = err.into_response();
             }
         }

@@ -202,6 +202,28 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sms_codes_by_recipient ON sms_codes(recipient_id, issued_at);
     CREATE INDEX sms_sends_by_recipient ON sms_sends(recipient_id, sent_at);
     ",
+    // 8 (10 once merged after idempotency/pagination and the mail-queue rework): the clinic's
+    // webhook deliveries, one row per event (`id` is the event id the receiver de-duplicates
+    // on), its signed body fixed when the event happened. `next_attempt_at` is also the claim:
+    // an attempt moves it a lease ahead before sending, so nothing is sent twice at once.
+    // Pending rows by when due (the alarm); the log by age.
+    "
+    CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        delivered_at INTEGER
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
+        WHERE state = 'pending';
+    CREATE INDEX webhook_deliveries_by_created ON webhook_deliveries(created_at);
+    ",
 ];
 
 /// Whether this database has ever been set up (a read only: a Durable Object that was never

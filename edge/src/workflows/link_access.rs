@@ -16,9 +16,11 @@ use sealpost_shared::session::{
 };
 use sealpost_shared::sms::SMS_POLICY;
 use sealpost_shared::token::{LinkClaims, SignedLink};
+use sealpost_shared::webhook::{Event, RecipientVerified, VerificationMethod};
 use sealpost_shared::wire::{mask_mobile, ApiError, Challenge, PracticeSettings, VerifiedResponse};
 
 use super::links::on_file;
+use super::webhooks::{enqueue, reference_of};
 use super::Practice;
 use crate::http::AppError;
 use crate::random;
@@ -211,6 +213,22 @@ pub fn start_session(
         AuditEvent::Verified,
         factor,
     )?;
+    let method = match factor {
+        "birthday" => VerificationMethod::Birthday,
+        "sms_code" => VerificationMethod::SmsCode,
+        _ => VerificationMethod::MagicLink,
+    };
+    if let Some(recipient) = reference_of(&h.recipient) {
+        enqueue(
+            ctx,
+            Event::RecipientVerified(RecipientVerified {
+                patient_id: h.patient.id.clone(),
+                recipient,
+                link_id: link.claims.link.as_str().to_owned(),
+                method,
+            }),
+        )?;
+    }
     let max_age = u64::try_from(SESSION_ABSOLUTE.num_seconds()).unwrap_or(0);
     Ok(Session {
         cookie: session_cookie(ctx.practice, &secret, max_age),

@@ -1,7 +1,7 @@
 //! The edge's workflows: what a request does to a practice's state, with no Worker type in
 //! sight, so each is tested natively against SQLite (`store::sqlite`). A route loads what
 //! arrived (the verified link, the body), calls one workflow, and carries out what it returns
-//! (mail delivery, the webhook, the HTTP answer). Each workflow reads, asks a pure decision in
+//! (mail delivery, the HTTP answer; webhook events are queued inside, by `webhooks::enqueue`). Each workflow reads, asks a pure decision in
 //! `sealpost_shared`, and writes, with no `await` in between: in a Durable Object that run is
 //! atomic.
 
@@ -12,6 +12,7 @@ pub mod recipients;
 pub mod share;
 pub mod unshare;
 pub mod verify;
+pub mod webhooks;
 
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::tenancy::PracticeId;

@@ -1,16 +1,18 @@
 //! Opening a link: the challenge to show, or (for a genuine link past its 24 hours) a fresh
 //! link emailed to the address on file, or a refusal. Load → decide (`link_policy::open_link`)
-//! → carry out (rows written here; mail delivery and the webhook are the caller's).
+//! → carry out (rows written here; mail delivery is the caller's).
 
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::history::AuditEvent;
 use sealpost_shared::link_policy::{open_link, record_renewal, LinkDecision, RenewalLog};
 use sealpost_shared::sender::choose_sender;
 use sealpost_shared::token::SignedLink;
+use sealpost_shared::webhook::{Event, LinkOpened};
 use sealpost_shared::wire::{mask_email, DocumentKind, OpenLinkResponse};
 
 use super::link_access::{access_of, challenge, holder, reject, LiveLink};
 use super::links::{on_file, send_link, LinkMail};
+use super::webhooks::{enqueue, reference_of};
 use super::Practice;
 use crate::http::AppError;
 
@@ -20,8 +22,6 @@ pub struct Opened {
     pub answer: OpenLinkResponse,
     /// A renewal was queued: deliver the mail now.
     pub deliver_mail: bool,
-    /// The patient whose link was opened, for the clinic's webhook.
-    pub opened_for: Option<String>,
 }
 
 fn granted_kinds(ctx: &Practice<'_>, recipient_id: &str) -> Result<Vec<DocumentKind>, AppError> {
@@ -59,7 +59,16 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                 AuditEvent::LinkOpened,
                 &holder.recipient.id,
             )?;
-            let opened_for = Some(holder.patient.id.clone());
+            if let Some(recipient) = reference_of(&holder.recipient) {
+                enqueue(
+                    ctx,
+                    Event::LinkOpened(LinkOpened {
+                        patient_id: holder.patient.id.clone(),
+                        recipient,
+                        link_id: claims.link.as_str().to_owned(),
+                    }),
+                )?;
+            }
             let link = LiveLink {
                 holder,
                 claims,
@@ -72,7 +81,6 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                     challenge,
                 },
                 deliver_mail: false,
-                opened_for,
             })
         }
         LinkDecision::Renew { send_email, claims } => {
@@ -113,7 +121,6 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                     masked_email: mask_email(&to),
                 },
                 deliver_mail: send_email,
-                opened_for: None,
             })
         }
         LinkDecision::Reject(reason) => Err(reject(&settings.practice_name, &reason)),

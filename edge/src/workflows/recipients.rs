@@ -20,6 +20,22 @@ pub fn describe(reference: &RecipientRef) -> String {
     }
 }
 
+/// The reference a [`describe`] label stands for (a mail job keeps only the label); `None` for
+/// labels that name no recipient ("renewal").
+pub fn reference_of_label(label: &str) -> Option<RecipientRef> {
+    use sealpost_shared::ids::ContactId;
+    let contact = |id: &str| ContactId::try_from(id.to_owned()).ok();
+    if label == "patient" {
+        Some(RecipientRef::Patient)
+    } else if let Some(id) = label.strip_prefix("relationship ") {
+        Some(RecipientRef::Relationship { id: contact(id)? })
+    } else if let Some(id) = label.strip_prefix("practice contact ") {
+        Some(RecipientRef::PracticeContact { id: contact(id)? })
+    } else {
+        None
+    }
+}
+
 /// The stored recipient entry for a reference, created on first share.
 pub fn recipient_row(
     ctx: &Practice<'_>,

@@ -12,6 +12,7 @@ use sealpost_shared::recipients::{
     ResolvedRecipient,
 };
 use sealpost_shared::sender::choose_sender;
+use sealpost_shared::webhook::{Event, ShareCreated};
 use sealpost_shared::wire::{ApiError, RecipientProblem, ShareMethod, ShareRequest};
 
 use super::links::{send_link, LinkMail, PRACTICE};
@@ -208,6 +209,16 @@ pub fn share(ctx: &Practice<'_>, body: &ShareRequest, caller: &Caller) -> Result
             Some(list) => send_attachments(ctx, &mail, list)?,
         }
     }
+    super::webhooks::enqueue(
+        ctx,
+        Event::ShareCreated(ShareCreated {
+            patient_id: patient.id.clone(),
+            share_id: share_id.clone(),
+            method,
+            document_ids: docs.iter().map(|d| (*d).to_owned()).collect(),
+            recipients: resolved.iter().map(|r| r.reference.clone()).collect(),
+        }),
+    )?;
     Ok(Shared {
         share_id,
         emails_queued: u32::try_from(resolved.len()).unwrap_or(u32::MAX),

@@ -42,6 +42,7 @@ fn config() -> Config {
             practice_name: Some("North Road Clinic".to_owned()),
             staff_roles: BTreeMap::new(),
             http_origin: None,
+            webhook: None,
         },
         mail: MailConfig {
             api_base: String::new(),
@@ -55,7 +56,6 @@ fn config() -> Config {
             from: "North".to_owned(),
         },
         access: None,
-        webhook: None,
         settings_key: None,
         sms_code_key: [3; 32],
         dev_mode: false,

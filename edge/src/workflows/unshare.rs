@@ -5,10 +5,12 @@
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::PatientId;
+use sealpost_shared::webhook::{AccessRevoked, Event, RevokedScope};
 use sealpost_shared::wire::{ApiError, UnshareRequest};
 use serde::Serialize;
 
 use super::recipients::{describe, recipient_row};
+use super::webhooks::enqueue;
 use super::{not_found, Practice};
 use crate::http::AppError;
 
@@ -19,6 +21,17 @@ pub enum Revoked {
     Patient,
     Recipient,
     Document,
+}
+
+/// An `access.revoked` of `scope` for the patient, naming nothing more yet.
+pub fn revoked_event(patient: &str, scope: RevokedScope) -> AccessRevoked {
+    AccessRevoked {
+        patient_id: patient.to_owned(),
+        scope,
+        recipient: None,
+        document_id: None,
+        link_id: None,
+    }
 }
 
 /// Revokes what `body` names, for `staff` (the audit's actor).
@@ -32,7 +45,7 @@ pub fn unshare(
         return Err(not_found("No patient with this id."));
     }
     let now = ctx.now_secs();
-    let (revoked, detail) = match (&body.recipient, &body.document_id) {
+    let (revoked, detail, event) = match (&body.recipient, &body.document_id) {
         (Some(_), Some(_)) => {
             return Err(ApiError::new(ErrorCode::InvalidFields)
                 .with_message("give a recipient or a document, not both")
@@ -40,7 +53,11 @@ pub fn unshare(
         }
         (None, None) => {
             ctx.db.revoke_patient(patient.as_str(), now)?;
-            (Revoked::Patient, "all access revoked".to_owned())
+            (
+                Revoked::Patient,
+                "all access revoked".to_owned(),
+                revoked_event(patient.as_str(), RevokedScope::Patient),
+            )
         }
         (Some(reference), None) => {
             let row = recipient_row(ctx, patient.as_str(), reference)?;
@@ -48,6 +65,10 @@ pub fn unshare(
             (
                 Revoked::Recipient,
                 format!("access of {} revoked", describe(reference)),
+                AccessRevoked {
+                    recipient: Some(reference.clone()),
+                    ..revoked_event(patient.as_str(), RevokedScope::Recipient)
+                },
             )
         }
         (None, Some(document)) => {
@@ -60,10 +81,18 @@ pub fn unshare(
                 }
             }
             ctx.db.withdraw_document(document.as_str())?;
-            (Revoked::Document, format!("document {document} withdrawn"))
+            (
+                Revoked::Document,
+                format!("document {document} withdrawn"),
+                AccessRevoked {
+                    document_id: Some(document.as_str().to_owned()),
+                    ..revoked_event(patient.as_str(), RevokedScope::Document)
+                },
+            )
         }
     };
     ctx.db
         .audit(now, patient.as_str(), staff, AuditEvent::Unshared, &detail)?;
+    enqueue(ctx, Event::AccessRevoked(event))?;
     Ok(revoked)
 }

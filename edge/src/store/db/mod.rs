@@ -19,6 +19,7 @@ mod sessions;
 mod settings;
 mod shares;
 mod team;
+mod webhooks;
 
 // Every row type keeps its path `crate::store::db::*`, whether code outside `db` names it
 // today or only receives it from a method.
@@ -33,6 +34,7 @@ pub use self::{
     recipients::RecipientRow,
     sessions::SessionRow,
     shares::ShareRow,
+    webhooks::{ClaimedDelivery, DeliveryRow},
 };
 
 use serde::{de::DeserializeOwned, Deserialize};
@@ -42,6 +44,9 @@ use crate::http::AppError;
 
 pub struct Db {
     sql: Box<dyn Sql>,
+    /// A webhook event was queued since the last [`Db::take_webhook_queued`]: the request's
+    /// end wakes the alarm that delivers it.
+    webhook_queued: std::cell::Cell<bool>,
 }
 
 #[derive(Deserialize)]
@@ -67,7 +72,19 @@ fn u32_of(v: i64) -> u32 {
 
 impl Db {
     pub fn new(sql: impl Sql + 'static) -> Self {
-        Self { sql: Box::new(sql) }
+        Self {
+            sql: Box::new(sql),
+            webhook_queued: std::cell::Cell::new(false),
+        }
+    }
+
+    pub(crate) fn mark_webhook_queued(&self) {
+        self.webhook_queued.set(true);
+    }
+
+    /// Whether a webhook event was queued since the last call (and forgets it).
+    pub(crate) fn take_webhook_queued(&self) -> bool {
+        self.webhook_queued.replace(false)
     }
 
     fn rows<T: DeserializeOwned>(&self, q: &str, args: &[SqlValue]) -> Result<Vec<T>, AppError> {
