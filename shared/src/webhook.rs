@@ -368,7 +368,7 @@ pub fn after_failure(created_at: i64, attempts: i64, now: i64) -> Retry {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::ids::ContactId;
 

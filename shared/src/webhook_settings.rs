@@ -128,6 +128,7 @@ pub fn webhook_problems(update: &WebhookUpdate, loopback_allowed: bool) -> Vec<F
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
     use super::*;
 
     fn update(url: &str, secret: Option<&str>) -> WebhookUpdate {

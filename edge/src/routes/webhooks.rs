@@ -42,8 +42,8 @@ pub async fn put(ctx: &Ctx, req: &mut Request, caller: &Caller) -> Result<Respon
     let (secret, shown) = match (&update.secret, update.keep_secret) {
         (Some(secret), _) => (SecretString::new(secret.trim()), None),
         (None, true) => {
-            let current = practice_webhook::load(&ctx.db, &ctx.cfg, &ctx.practice)?
-                .ok_or_else(|| {
+            let current =
+                practice_webhook::load(&ctx.db, &ctx.cfg, &ctx.practice)?.ok_or_else(|| {
                     AppError::from(
                         ApiError::new(ErrorCode::InvalidFields)
                             .with_message("There is no current secret to keep."),

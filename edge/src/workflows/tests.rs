@@ -154,6 +154,29 @@ impl World {
         verify_signed(&self.cfg.keys, token, now).expect("the link verifies")
     }
 
+    /// The same world with a webhook set for the practice (its secret sealed as in production).
+    fn with_webhook(mut self) -> Self {
+        self.cfg.settings_key = Some([5; 32]);
+        crate::practice_webhook::save(
+            &self.db,
+            &self.cfg,
+            &self.practice,
+            "https://hooks.north.example/sealpost",
+            &SecretString::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        )
+        .unwrap();
+        self
+    }
+
+    /// Every queued event's body, in queue order, claiming them (as one alarm would).
+    fn claimed_payloads(&self, now: Now) -> Vec<sealpost_shared::webhook::Payload> {
+        super::webhooks::claim_due(&self.at(now))
+            .unwrap()
+            .into_iter()
+            .map(|d| serde_json::from_str(&d.payload).unwrap())
+            .collect()
+    }
+
     fn events(&self) -> Vec<AuditEvent> {
         self.db
             .audit_for("p1")
@@ -193,7 +216,6 @@ fn a_link_names_its_practice_and_opening_it_shows_the_challenge_and_is_recorded(
             ..
         }
     ));
-    assert_eq!(opened.opened_for.as_deref(), Some("p1"));
     assert!(!opened.deliver_mail);
     assert!(world.events().contains(&AuditEvent::LinkOpened));
 }
@@ -461,4 +483,226 @@ fn a_share_with_an_ineligible_or_unknown_recipient_or_document_records_and_sends
     }
     assert_eq!(world.mails().len(), before);
     assert_eq!(world.db.share_history("p1").unwrap().len(), shares_before);
+}
+
+// The clinic's webhook: events queued with the change they report, then claimed, retried and
+// given up by the queue (`workflows::webhooks`).
+
+#[test]
+fn without_a_webhook_nothing_is_queued() {
+    let world = World::new();
+    let link = world.send_link(t0());
+    open(&world.at(t0()), link).unwrap();
+    assert!(world.db.webhook_log().unwrap().is_empty());
+    assert_eq!(world.db.next_webhook_due().unwrap(), None);
+}
+
+#[test]
+fn each_change_queues_its_event_in_order_with_unique_ids_and_ids_only() {
+    use super::share::share;
+    use super::unshare::unshare;
+    use sealpost_shared::recipients::RecipientRef;
+    use sealpost_shared::webhook::{Event, RevokedScope, VerificationMethod};
+    let world = World::new().with_webhook();
+    let body = share_body(
+        r#"{"patient_id":"p1","document_ids":["d1"],"method":"secure_link","staff":"Dr Test"}"#,
+    );
+    let shared = share(&world.at(t0()), &body, &clinic_system()).unwrap();
+    let link = world.newest_link(t0());
+    open(&world.at(t0()), link.clone()).unwrap();
+    verify::birthday(&world.at(t0()), link.clone(), &birthday("7")).unwrap();
+    super::webhooks::document_event(&world.at(t0()), "p1", "r-p1", "d1", false).unwrap();
+    super::webhooks::document_event(&world.at(t0()), "p1", "r-p1", "d1", true).unwrap();
+    let patient: sealpost_shared::ids::PatientId = "p1".to_owned().try_into().unwrap();
+    unshare(
+        &world.at(t0()),
+        &patient,
+        &unshare_body(r#"{"staff":"x"}"#),
+        "x",
+    )
+    .unwrap();
+    // A refused request changes nothing, so it queues nothing.
+    assert!(open(&world.at(t0()), link.clone()).is_err());
+    assert!(
+        world.db.take_webhook_queued(),
+        "the request's end wakes the alarm"
+    );
+
+    let payloads = world.claimed_payloads(t0());
+    let types: Vec<&str> = payloads
+        .iter()
+        .map(|p| p.event.event_type().as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "share.created",
+            "link.opened",
+            "recipient.verified",
+            "document.viewed",
+            "document.downloaded",
+            "access.revoked"
+        ]
+    );
+    let ids: std::collections::BTreeSet<&str> = payloads.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids.len(), payloads.len(), "unique ids");
+    assert!(ids.iter().all(|id| id.starts_with("evt_")));
+    for p in &payloads {
+        assert_eq!(p.practice, "north");
+        assert_eq!(p.created_at, t0().timestamp());
+        let json = serde_json::to_string(p).unwrap();
+        for personal in ["Ann", "ann@", "1984", "+44", "Letter"] {
+            assert!(!json.contains(personal), "{personal} in {json}");
+        }
+    }
+    match &payloads[0].event {
+        Event::ShareCreated(s) => {
+            assert_eq!(s.share_id, shared.share_id);
+            assert_eq!(s.document_ids, ["d1"]);
+            assert_eq!(s.recipients, [RecipientRef::Patient]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match (&payloads[1].event, &payloads[2].event) {
+        (Event::LinkOpened(o), Event::RecipientVerified(v)) => {
+            assert_eq!(o.link_id, link.claims.link.as_str());
+            assert_eq!(v.link_id, o.link_id);
+            assert_eq!(v.method, VerificationMethod::Birthday);
+            assert_eq!(v.recipient, RecipientRef::Patient);
+        }
+        other => panic!("{other:?}"),
+    }
+    match &payloads[5].event {
+        Event::AccessRevoked(r) => assert_eq!(r.scope, RevokedScope::Patient),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_refused_share_queues_no_event() {
+    use super::share::share;
+    let world = World::new().with_webhook();
+    let body = share_body(
+        r#"{"patient_id":"p1","document_ids":["nope"],"method":"secure_link","staff":"Dr Test"}"#,
+    );
+    assert!(share(&world.at(t0()), &body, &clinic_system()).is_err());
+    assert!(world.db.webhook_log().unwrap().is_empty());
+}
+
+fn queued_event(world: &World) -> String {
+    super::webhooks::enqueue(
+        &world.at(t0()),
+        sealpost_shared::webhook::Event::LinkOpened(sealpost_shared::webhook::LinkOpened {
+            patient_id: "p1".into(),
+            recipient: sealpost_shared::recipients::RecipientRef::Patient,
+            link_id: "l1".into(),
+        }),
+    )
+    .unwrap()
+    .unwrap()
+}
+
+#[test]
+fn a_claimed_delivery_is_not_sent_twice_and_a_failure_is_retried_under_the_same_id() {
+    use super::webhooks::{claim_due, record, Outcome};
+    use sealpost_shared::webhook_settings::DeliveryState;
+    let world = World::new().with_webhook();
+    let id = queued_event(&world);
+    let at = |s: i64| world.at(t0() + Duration::seconds(s));
+    let first = claim_due(&at(0)).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].id.as_str(), first[0].attempts), (id.as_str(), 1));
+    // Claimed: no other turn picks it up while the attempt is in flight.
+    assert!(claim_due(&at(0)).unwrap().is_empty());
+    assert!(claim_due(&at(59)).unwrap().is_empty());
+    // The receiver answered 500: retried 5 seconds later, not before.
+    let failed = Outcome::Failed {
+        status: Some(500),
+        error: "answered 500".into(),
+    };
+    record(&at(1), &first[0], &failed).unwrap();
+    let log = world.db.webhook_log().unwrap();
+    assert_eq!(log[0].state, DeliveryState::Pending);
+    assert_eq!(log[0].last_status, Some(500));
+    assert_eq!(log[0].next_attempt_at, Some(t0().timestamp() + 6));
+    assert_eq!(
+        world.db.next_webhook_due().unwrap(),
+        Some(t0().timestamp() + 6)
+    );
+    assert!(claim_due(&at(5)).unwrap().is_empty());
+    let second = claim_due(&at(6)).unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].id, id, "the same event id on the retry");
+    assert_eq!(second[0].payload, first[0].payload, "the same body");
+    assert_eq!(second[0].attempts, 2);
+    record(&at(7), &second[0], &Outcome::Delivered { status: 204 }).unwrap();
+    let log = world.db.webhook_log().unwrap();
+    assert_eq!(log[0].state, DeliveryState::Delivered);
+    assert_eq!(log[0].delivered_at, Some(t0().timestamp() + 7));
+    assert_eq!(log[0].attempts, 2);
+    assert_eq!(log[0].next_attempt_at, None);
+    // Delivered is final: never claimed again, and a late outcome changes nothing.
+    assert!(claim_due(&at(3600)).unwrap().is_empty());
+    record(&at(8), &second[0], &failed).unwrap();
+    assert_eq!(
+        world.db.webhook_log().unwrap()[0].state,
+        DeliveryState::Delivered
+    );
+    assert_eq!(world.db.next_webhook_due().unwrap(), None);
+}
+
+#[test]
+fn an_attempt_cut_short_is_retried_when_its_lease_ends() {
+    use super::webhooks::claim_due;
+    let world = World::new().with_webhook();
+    let id = queued_event(&world);
+    let at = |s: i64| world.at(t0() + Duration::seconds(s));
+    assert_eq!(claim_due(&at(0)).unwrap().len(), 1);
+    // The Durable Object died mid-send: nothing was recorded. The alarm wakes at the lease's
+    // end and the delivery goes again, under the same id.
+    let lease_end = t0().timestamp() + sealpost_shared::webhook::LEASE_SECONDS;
+    assert_eq!(world.db.next_webhook_due().unwrap(), Some(lease_end));
+    let again = claim_due(&at(sealpost_shared::webhook::LEASE_SECONDS)).unwrap();
+    assert_eq!((again[0].id.as_str(), again[0].attempts), (id.as_str(), 2));
+}
+
+#[test]
+fn a_receiver_down_all_day_is_given_up_and_recorded_and_a_removed_webhook_at_once() {
+    use super::webhooks::{claim_due, record, Outcome};
+    use sealpost_shared::webhook_settings::DeliveryState;
+    let world = World::new().with_webhook();
+    queued_event(&world);
+    let mut now = t0();
+    let mut attempts = 0;
+    while let Some(due) = world.db.next_webhook_due().unwrap() {
+        now = sealpost_shared::time::from_unix_seconds(due);
+        let claimed = claim_due(&world.at(now)).unwrap();
+        assert_eq!(claimed.len(), 1);
+        attempts += 1;
+        let down = Outcome::Failed {
+            status: None,
+            error: "timed out".into(),
+        };
+        record(&world.at(now), &claimed[0], &down).unwrap();
+    }
+    assert_eq!(attempts, 11);
+    assert!(now - t0() <= Duration::hours(24));
+    let log = world.db.webhook_log().unwrap();
+    assert_eq!(log[0].state, DeliveryState::Failed);
+    assert_eq!(log[0].attempts, 11);
+    assert_eq!(log[0].last_error.as_deref(), Some("timed out"));
+    assert_eq!(log[0].next_attempt_at, None);
+
+    // The webhook removed while an event waits: given up at its attempt, saying why.
+    queued_event(&world);
+    crate::practice_webhook::remove(&world.db).unwrap();
+    let claimed = claim_due(&world.at(t0())).unwrap();
+    record(&world.at(t0()), &claimed[0], &Outcome::NoWebhook).unwrap();
+    let newest = &world.db.webhook_log().unwrap()[0];
+    assert_eq!(newest.state, DeliveryState::Failed);
+    assert_eq!(newest.last_error.as_deref(), Some("no webhook configured"));
+    // And nothing more is queued.
+    let link = world.send_link(t0());
+    open(&world.at(t0()), link).unwrap();
+    assert_eq!(world.db.webhook_log().unwrap().len(), 2);
 }

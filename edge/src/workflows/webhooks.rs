@@ -54,8 +54,7 @@ pub fn enqueue(ctx: &Practice<'_>, event: Event) -> Result<Option<String>, AppEr
 /// Claims the deliveries due now for one attempt each.
 pub fn claim_due(ctx: &Practice<'_>) -> Result<Vec<ClaimedDelivery>, AppError> {
     let now = ctx.now_secs();
-    ctx.db
-        .claim_due_webhooks(now, now + LEASE_SECONDS, BATCH)
+    ctx.db.claim_due_webhooks(now, now + LEASE_SECONDS, BATCH)
 }
 
 /// How one attempt went.
@@ -107,7 +106,12 @@ pub fn document_event(
     if !crate::practice_webhook::configured(ctx.db)? {
         return Ok(());
     }
-    let Some(recipient) = ctx.db.recipient(recipient_id)?.as_ref().and_then(reference_of) else {
+    let Some(recipient) = ctx
+        .db
+        .recipient(recipient_id)?
+        .as_ref()
+        .and_then(reference_of)
+    else {
         return Ok(());
     };
     let data = DocumentEvent {

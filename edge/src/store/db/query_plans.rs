@@ -34,6 +34,7 @@ const GROWING: &[&str] = &[
     "grants",
     "links",
     "mail_jobs",
+    "webhook_deliveries",
     "renewals",
     "sms_sends",
     "sms_codes",
@@ -283,6 +284,23 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     call!(s, db.mail_delivered("m1", DeliveryStatus::Sent, false));
     call!(s, db.mail_delivered("m2", DeliveryStatus::Outbox, true));
     let _ = call!(s, db.outbox());
+
+    // The webhook queue: queued, claimed, delivered, retried, given up; its log.
+    call!(s, db.insert_webhook("evt_1", "link.opened", "{}", 14));
+    call!(s, db.insert_webhook("evt_2", "document.viewed", "{}", 15));
+    call!(s, db.insert_webhook("evt_3", "access.revoked", "{}", 16));
+    let _ = call!(s, db.claim_due_webhooks(20, 80, 20));
+    let _ = call!(s, db.next_webhook_due());
+    call!(s, db.webhook_delivered("evt_1", 204, 21));
+    call!(
+        s,
+        db.webhook_attempt_failed("evt_2", Some(500), "answered 500", Some(25))
+    );
+    call!(
+        s,
+        db.webhook_attempt_failed("evt_3", None, "timed out", None)
+    );
+    let _ = call!(s, db.webhook_log());
 
     // Verification: attempts, SMS codes and sends, renewals, sessions.
     let _ = call!(s, db.attempts("r1", "birthday"));

@@ -128,9 +128,8 @@ impl Db {
         self.rows(
             "SELECT id, type, created_at, state, attempts, last_status, last_error,
                     next_attempt_at, delivered_at
-             FROM webhook_deliveries ORDER BY created_at DESC LIMIT 100",
+             FROM webhook_deliveries ORDER BY created_at DESC, rowid DESC LIMIT 100",
             &[],
         )
     }
 }
-
