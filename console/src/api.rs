@@ -50,7 +50,7 @@ impl ApiFailure {
 /// (`GET /patients/{id}/history`, oldest first), as the edge writes them.
 pub use sealpost_shared::history::{AuditEntry, Delivery, ShareEntry};
 
-const CLINIC: &str = "/api/v1/clinic";
+pub(crate) const CLINIC: &str = "/api/v1/clinic";
 
 thread_local! {
     /// The practice this tab works in, once chosen; the console runs on one thread.
@@ -63,7 +63,7 @@ pub fn set_practice(practice: Option<PracticeId>) {
     PRACTICE.with(|p| *p.borrow_mut() = practice);
 }
 
-fn request(builder: RequestBuilder) -> RequestBuilder {
+pub(crate) fn request(builder: RequestBuilder) -> RequestBuilder {
     let builder = builder
         .header("Accept", "application/json")
         .cache(RequestCache::NoStore);
@@ -73,7 +73,9 @@ fn request(builder: RequestBuilder) -> RequestBuilder {
     }
 }
 
-async fn answer(sent: Result<Response, gloo_net::Error>) -> Result<Response, ApiFailure> {
+pub(crate) async fn answer(
+    sent: Result<Response, gloo_net::Error>,
+) -> Result<Response, ApiFailure> {
     let response = sent.map_err(|_| ApiFailure::Network)?;
     if response.ok() {
         return Ok(response);
@@ -84,12 +86,12 @@ async fn answer(sent: Result<Response, gloo_net::Error>) -> Result<Response, Api
     })
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
     let response = answer(request(Request::get(path)).send().await).await?;
     response.json().await.map_err(|_| ApiFailure::Network)
 }
 
-async fn send_json<B: Serialize>(
+pub(crate) async fn send_json<B: Serialize>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<Response, ApiFailure> {

@@ -22,6 +22,7 @@ use crate::pages::preview::PreviewPage;
 use crate::pages::search::SearchPage;
 use crate::pages::settings::SettingsPage;
 use crate::pages::team::TeamPage;
+use crate::pages::webhooks::WebhooksPage;
 use crate::tab;
 
 /// The signed-in staff member, provided as context below [`App`] once known.
@@ -241,6 +242,7 @@ fn SignedIn(identity: StaffIdentity, switch: Option<Callback<()>>) -> impl IntoV
                         {admin.then(|| view! {
                             <A href="/console/settings">"Settings"</A>
                             <A href="/console/team">"Staff and keys"</A>
+                            <A href="/console/webhook">"Webhook"</A>
                         })}
                     </nav>
                     <p class="console-user">
@@ -266,6 +268,7 @@ fn SignedIn(identity: StaffIdentity, switch: Option<Callback<()>>) -> impl IntoV
                         <Route path=path!("/console/patients/:id") view=PatientPage />
                         <Route path=path!("/console/settings") view=SettingsPage />
                         <Route path=path!("/console/team") view=TeamPage />
+                        <Route path=path!("/console/webhook") view=WebhooksPage />
                         <Route path=path!("/console/preview/:patient/:doc") view=PreviewPage />
                     </Routes>
                 </main>

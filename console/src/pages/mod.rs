@@ -6,3 +6,4 @@ pub mod preview;
 pub mod search;
 pub mod settings;
 pub mod team;
+pub mod webhooks;
