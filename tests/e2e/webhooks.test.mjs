@@ -158,3 +158,53 @@ test("a delivery replayed more than five minutes later is refused by the receive
   assert.equal(verifyDelivery(hook.secret, recorded.headers, recorded.body, Number(recorded.timestamp) + 301), "too old");
   assert.equal(verifyDelivery(hook.secret, recorded.headers, recorded.body, Number(recorded.timestamp) + 300), null);
 });
+
+test("the console shows where events go and the delivery log, with nothing failing axe", async () => {
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  try {
+    await page.goto(`${app.base}/console`);
+    await page.getByRole("link", { name: "Webhook" }).click();
+    await page.getByRole("heading", { level: 1, name: "Webhook" }).waitFor();
+    await page.locator("#webhook-state").getByText(hook.url).waitFor();
+    const table = page.getByRole("table", { name: "Webhook deliveries, newest first" });
+    await table.waitFor();
+    // The event that failed once and was delivered on its retry, by its id.
+    const retried = hook.deliveries.find((d) => d.payload.type === "access.revoked" && d.payload.data.scope === "link");
+    const row = table.getByRole("row").filter({ hasText: retried.id });
+    await row.waitFor();
+    const cells = await row.getByRole("cell").allInnerTexts();
+    assert.equal(cells[1], "access.revoked");
+    assert.equal(cells[3], "Delivered");
+    assert.equal(cells[4], "2");
+    assert.match(cells[6], /^delivered \d+ \w+ \d{4}, \d\d:\d\d UTC$/);
+    const logged = (await app.clinic.call("GET", LOG)).json.deliveries.length;
+    assert.equal(await table.getByRole("row").count(), logged + 1, "every delivery and the header row");
+    const { violations } = await runAxe(page);
+    assert.deepEqual(violations, []);
+    // A new secret is shown once, then gone from the page.
+    await page.getByRole("button", { name: "Make a new secret" }).click();
+    const secret = page.locator("#webhook-secret");
+    await secret.waitFor();
+    const value = await secret.inputValue();
+    assert.match(value, /^whsec_/);
+    hook.setSecret(value);
+    await page.getByRole("button", { name: "I have copied the secret" }).click();
+    assert.equal(await page.locator("#webhook-secret").count(), 0);
+    // Events keep arriving, signed with the new secret.
+    const before = hook.deliveries.length;
+    const son = { type: "relationship", id: "son" };
+    ok(await app.clinic.putJson(`/api/v1/clinic/patients/${P}/relationships/son`, { name: "Son", email: "son@example.com", mobile: "+447700900777", relation: "son" }));
+    ok(await app.clinic.share({ patient_id: P, document_ids: ["hook-letter"], method: "secure_link", staff: "Dr Test", recipients: [son] }));
+    ok(await app.clinic.call("DELETE", `/api/v1/clinic/patients/${P}/relationships/son`));
+    await hook.until(() => hook.deliveries.length >= before + 2);
+    assert.deepEqual(hook.deliveries.slice(before).map((d) => d.payload.type), ["share.created", "access.revoked"]);
+    assert.deepEqual(hook.deliveries.at(-1).payload.data, { patient_id: P, scope: "recipient", recipient: son });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
