@@ -208,3 +208,19 @@ test("the console shows where events go and the delivery log, with nothing faili
     await context.close();
   }
 });
+
+test("a suspended practice sends nothing, and what waited is delivered once it is resumed", async () => {
+  hook.failNext(1);
+  const attemptsBefore = hook.attempts.length;
+  ok(await app.clinic.share({ patient_id: P, document_ids: ["hook-letter"], method: "secure_link", staff: "Dr Test" }));
+  await hook.until(() => hook.attempts.length > attemptsBefore, 20_000, "the first, refused attempt");
+  const id = hook.attempts.at(-1).id;
+  assert.equal(hook.attempts.at(-1).status, 500);
+  ok(await app.operator.suspend("riverside"));
+  // Its retry falls due 5 seconds later, while suspended: nothing is sent.
+  await new Promise((r) => setTimeout(r, 7_000));
+  assert.deepEqual(hook.attempts.slice(attemptsBefore).map((a) => a.status), [500]);
+  ok(await app.operator.resume("riverside"));
+  await hook.until(() => hook.deliveries.some((d) => d.id === id), 20_000, "the delivery after the resume");
+  assert.deepEqual(hook.attempts.slice(attemptsBefore).map((a) => [a.id, a.status]), [[id, 500], [id, 200]]);
+});

@@ -254,6 +254,10 @@ impl PracticeStore {
                 }
                 let summary = lifecycle::set_suspended(ctx, action == "suspend")?;
                 self.begun.replace(None);
+                if action == "resume" {
+                    // What waited while suspended (mail retries, webhook deliveries) goes now.
+                    reschedule(ctx).await?;
+                }
                 crate::http::json_ok(&summary)
             }
             _ => Err(AppError::code(ErrorCode::NotFound)),
