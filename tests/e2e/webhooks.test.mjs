@@ -209,6 +209,22 @@ test("the console shows where events go and the delivery log, with nothing faili
   }
 });
 
+test("an email the provider refuses is reported as email.failed, with its ids", async () => {
+  const before = hook.deliveries.length;
+  mail.setMode("down");
+  try {
+    ok(await app.clinic.share({ patient_id: P, document_ids: ["hook-result"], method: "secure_link", staff: "Dr Test" }));
+    await hook.until(() => hook.deliveries.slice(before).some((d) => d.payload.type === "email.failed"));
+  } finally {
+    mail.setMode("up");
+  }
+  const [created, failed] = hook.deliveries.slice(before).map((d) => d.payload);
+  assert.equal(created.type, "share.created");
+  assert.deepEqual(Object.keys(failed.data).sort(), ["email_id", "patient_id", "recipient"]);
+  assert.equal(failed.data.patient_id, P);
+  assert.deepEqual(failed.data.recipient, { type: "patient" });
+});
+
 test("a suspended practice sends nothing, and what waited is delivered once it is resumed", async () => {
   hook.failNext(1);
   const attemptsBefore = hook.attempts.length;
