@@ -9,6 +9,7 @@ mod attempts;
 mod audit;
 mod contacts;
 mod documents;
+mod idempotency;
 mod links;
 mod mail;
 mod patients;
@@ -26,13 +27,14 @@ mod team;
 pub use self::{
     attempts::SmsCodeRow,
     contacts::ContactRow,
-    documents::DocumentRow,
+    documents::{DocumentRow, StaffDocumentRow},
+    idempotency::IdempotencyRow,
     links::{LinkRow, PatientLinkRow},
     mail::{Attachment, MailJobRow, NewMail},
     patients::PatientRow,
     recipients::RecipientRow,
     sessions::SessionRow,
-    shares::ShareRow,
+    shares::{SharePageRow, ShareRow},
 };
 
 use serde::{de::DeserializeOwned, Deserialize};
