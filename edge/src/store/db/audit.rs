@@ -30,7 +30,8 @@ impl Db {
     }
 
     /// The practice's own events (settings changes), oldest first. They are stored with the
-    /// empty patient id.
+    /// empty patient id. (The API pages them: [`Db::audit_page`].)
+    #[cfg(test)]
     pub fn practice_audit(&self) -> Result<Vec<AuditEntry>, AppError> {
         self.audit_for("")
     }
@@ -61,6 +62,8 @@ impl Db {
             .collect())
     }
 
+    /// A patient's whole audit, oldest first (the API pages it: [`Db::audit_page`]).
+    #[cfg(test)]
     pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditEntry>, AppError> {
         self.rows(
             "SELECT at, actor, event, detail FROM audit WHERE patient_id = ? ORDER BY id",

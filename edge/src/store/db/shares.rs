@@ -78,7 +78,9 @@ impl Db {
         )
     }
 
-    /// The patient's shares, newest first, each with its documents and email deliveries.
+    /// The patient's shares, newest first, each with its documents and email deliveries (the
+    /// API pages them: [`Db::share_history_page`]).
+    #[cfg(test)]
     pub fn share_history(&self, patient_id: &str) -> Result<Vec<ShareEntry>, AppError> {
         Ok(self
             .share_history_page(patient_id, None, i64::MAX)?
