@@ -19,7 +19,7 @@ before(async () => {
   const ok = (r) => assert.ok(r.status < 300, JSON.stringify(r.json));
   ok(await app.clinic.upsertPatient(P, { ...demoPatient.body, email: patientEmail }));
   ok(await app.clinic.putJson(`/api/v1/clinic/patients/${P}/relationships/daughter`, {
-    name: "Dee Doe", email: daughterEmail, relation: "daughter",
+    name: "Dee Doe", email: daughterEmail, mobile: "+447700900555", relation: "daughter",
   }));
   ok(await upload(P, "contract-letter", "Letter", makePdf(["A letter"])));
 });
@@ -177,13 +177,16 @@ async function pageThrough(path, limit, idOf) {
   return { ids: listed.json.map(idOf), pages: listed.pages };
 }
 
-/** Paged `limit` at a time, the list holds every item once, in the order of one big page. */
-async function assertPages(path, limit, idOf, expected) {
+/**
+ * Paged `limit` at a time, the list holds every item once, in the order of one big page.
+ * (Audit rows have no id, and two can be alike: for them the order check alone shows it.)
+ */
+async function assertPages(path, limit, idOf, expected, { unique = true } = {}) {
   const small = await pageThrough(path, limit, idOf);
   const whole = await pageThrough(path, 200, idOf);
   assert.equal(whole.pages, 1);
   assert.deepEqual(small.ids, whole.ids, `${path}: the same order in small pages`);
-  assert.equal(new Set(small.ids).size, small.ids.length, `${path}: no item twice`);
+  if (unique) assert.equal(new Set(small.ids).size, small.ids.length, `${path}: no item twice`);
   assert.ok(small.ids.length >= expected, `${path}: ${small.ids.length} items, expected ≥ ${expected}`);
   assert.ok(small.pages >= Math.ceil(expected / limit), `${path}: ${small.pages} pages`);
   return small.ids;
@@ -211,8 +214,8 @@ test("every list pages through more than its limit in a stable order, without ga
   assert.equal(shares.length, 5);
   const links = await assertPages(`/api/v1/clinic/patients/${L}/links`, 2, (l) => l.id, 5);
   assert.equal(links.length, 5);
-  await assertPages(`/api/v1/clinic/patients/${L}/history`, 3, (e) => JSON.stringify(e), 10);
-  await assertPages("/api/v1/clinic/audit", 2, (e) => JSON.stringify(e), 3);
+  await assertPages(`/api/v1/clinic/patients/${L}/history`, 3, (e) => JSON.stringify(e), 10, { unique: false });
+  await assertPages("/api/v1/clinic/audit", 2, (e) => JSON.stringify(e), 3, { unique: false });
   const contacts = await assertPages("/api/v1/clinic/contacts", 2, (c) => c.id, 5);
   assert.deepEqual(contacts.filter((id) => id.startsWith("pager-contact-")),
     ["pager-contact-0", "pager-contact-2", "pager-contact-4", "pager-contact-1", "pager-contact-3"], "by name, then id");
