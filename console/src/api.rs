@@ -12,11 +12,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::RequestCache;
 
+use sealpost_shared::page::{Page, MAX_LIMIT};
 use sealpost_shared::staff::{
     ApiKeyEntry, ApiKeyList, CreatedApiKey, NewApiKey, Role, StaffIdentity, StaffList, StaffMember,
     StaffPractice, StaffPractices, StaffUpsert, PRACTICE_HEADER,
 };
-use sealpost_shared::page::{Page, MAX_LIMIT};
 use sealpost_shared::tenancy::PracticeId;
 use sealpost_shared::wire::{
     ApiError, PatientFile, PatientSummary, PracticeSettings, ShareRequest, ShareResponse,

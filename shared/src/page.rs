@@ -197,7 +197,7 @@ mod tests {
             Ok(Some(3))
         );
         // Exactly the limit read: this is the last page.
-        let last = page_of(List::Audit, rows[..3].to_vec(), 3, |r| *r);
+        let last = page_of(List::Audit, vec![1, 2, 3], 3, |r| *r);
         assert_eq!(last.next, None);
         let empty = page_of(List::Audit, Vec::<i64>::new(), 3, |r| *r);
         assert_eq!((empty.items.len(), empty.next), (0, None));
