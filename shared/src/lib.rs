@@ -19,6 +19,8 @@ pub mod history;
 pub mod ids;
 pub mod link_policy;
 pub mod lockout;
+#[cfg(test)]
+mod openapi;
 pub mod operator;
 pub mod origin_settings;
 pub mod practice;

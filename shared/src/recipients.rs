@@ -163,6 +163,7 @@ impl From<RecipientRefWire> for RecipientRef {
 }
 
 /// Whether the recipient is the patient or someone else: decides the check and what may be shared.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
@@ -181,6 +182,7 @@ impl RecipientRef {
 
 /// The patient as the store knows them, for resolving recipients. `email` is as stored (the
 /// clinic system may hold anything there).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientContactView {
     pub id: PatientId,
@@ -190,6 +192,7 @@ pub struct PatientContactView {
 }
 
 /// A relationship or practice contact as the store knows it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactView {
     pub id: ContactId,
@@ -207,6 +210,7 @@ pub struct ResolvedRecipient {
 }
 
 /// Why a recipient may not receive the share.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ineligible {
