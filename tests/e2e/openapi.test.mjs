@@ -158,11 +158,16 @@ test("the OpenAPI file is well formed: no stray keys, every $ref resolves, every
     }
   }
   const schemes = Object.keys(spec.components.securitySchemes);
+  const operationIds = new Set();
   for (const [path, item] of Object.entries(spec.paths)) {
     const params = (list) => (list ?? []).map((p) => (p.$ref ? resolve(p.$ref) : p));
     for (const method of Object.keys(item).filter((m) => METHODS.includes(m))) {
       const op = item[method];
       assert.ok(op.summary && op.responses, `${method} ${path} has a summary and responses`);
+      // Generated clients name their functions after it (tests/e2e/generated_client.test.mjs).
+      assert.match(op.operationId ?? "", /^[a-z][A-Za-z]+$/, `${method} ${path} has an operationId`);
+      assert.ok(!operationIds.has(op.operationId), `${method} ${path}: operationId ${op.operationId} is used twice`);
+      operationIds.add(op.operationId);
       const declared = [...params(item.parameters), ...params(op.parameters)]
         .filter((p) => p.in === "path").map((p) => p.name);
       const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
