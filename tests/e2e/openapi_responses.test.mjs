@@ -36,6 +36,8 @@ const ok = (r, status = 200) => {
   assert.equal(r.status, status, JSON.stringify(r.json));
   return r.json;
 };
+/** An error the caller can act on: a 4xx (its body is validated against the document). */
+const refused = (r) => assert.ok(r.status >= 400 && r.status < 500, `expected a 4xx, got ${r.status} ${JSON.stringify(r.json)}`);
 const get = (path, headers) => clinic.call("GET", path, undefined, headers);
 const del = (path) => clinic.call("DELETE", path);
 const portalGet = (path, cookie, method = "GET") =>
@@ -45,15 +47,15 @@ test("operator: create, list, read, suspend, resume and erase a practice; and th
   const op = app.operator;
   const created = ok(await op.createPractice({ id: "oa-temp", name: "Temporary Clinic" }), 201);
   assert.match(created.api_key, /^sp_oa-temp_/);
-  assert.equal((await op.createPractice({ id: "oa-temp", name: "Again" })).status, 409);
+  refused(await op.createPractice({ id: "oa-temp", name: "Again" }));
   ok(await op.list("?limit=1"));
   ok(await op.call("GET", "/practices/oa-temp"));
-  assert.equal((await op.call("GET", "/practices/oa-none")).status, 404);
-  assert.equal((await op.call("DELETE", "/practices/oa-temp")).status, 409, "only a suspended practice is erased");
+  refused(await op.call("GET", "/practices/oa-none"));
+  refused(await op.call("DELETE", "/practices/oa-temp"));
   ok(await op.suspend("oa-temp"));
   ok(await op.resume("oa-temp"));
-  assert.equal((await op.suspend("oa-none")).status, 404);
-  assert.equal((await op.resume("oa-none")).status, 404);
+  refused(await op.suspend("oa-none"));
+  refused(await op.resume("oa-none"));
   ok(await op.suspend("oa-temp"));
   const erased = ok(await op.call("DELETE", "/practices/oa-temp"));
   assert.equal(erased.erased, "oa-temp");
@@ -63,14 +65,13 @@ test("settings read and written back as they are; the practice's own origin", as
   const settings = ok(await get("/api/v1/clinic/settings"));
   // What GET answers is a valid PUT body: unset sender addresses included.
   ok(await clinic.putJson("/api/v1/clinic/settings", settings));
-  assert.equal((await clinic.putJson("/api/v1/clinic/settings", { ...settings, practice_name: "" })).status, 400);
-  assert.equal((await get("/api/v1/clinic/settings/origin")).status, 404, "no origin yet");
+  refused(await clinic.putJson("/api/v1/clinic/settings", { ...settings, practice_name: "" }));
+  refused(await get("/api/v1/clinic/settings/origin"));
   const origin = { base_url: "https://records.clinic.example/files", bearer_token: "origin-secret", timeout_seconds: 10, staff: "Dr Admin" };
-  assert.equal((await clinic.putJson("/api/v1/clinic/settings/origin", { ...origin, base_url: "ftp://x" })).status, 400);
+  refused(await clinic.putJson("/api/v1/clinic/settings/origin", { ...origin, base_url: "ftp://x" }));
   ok(await clinic.putJson("/api/v1/clinic/settings/origin", origin));
   ok(await get("/api/v1/clinic/settings/origin"));
   ok(await del("/api/v1/clinic/settings/origin"));
-  assert.equal((await del("/api/v1/clinic/settings/origin")).status, 404);
   ok(await get("/api/v1/clinic/me"));
   ok(await get("/api/v1/clinic/audit"));
 });
@@ -78,14 +79,14 @@ test("settings read and written back as they are; the practice's own origin", as
 test("staff and API keys", async () => {
   ok(await get("/api/v1/clinic/staff"));
   ok(await clinic.putJson("/api/v1/clinic/staff/oa.viewer@clinic.example", { role: "viewer", staff: "Dr Admin" }));
-  assert.equal((await clinic.putJson("/api/v1/clinic/staff/oa.viewer@clinic.example", { role: "boss", staff: "Dr Admin" })).status, 400);
+  refused(await clinic.putJson("/api/v1/clinic/staff/oa.viewer@clinic.example", { role: "boss", staff: "Dr Admin" }));
   ok(await clinic.call("DELETE", "/api/v1/clinic/staff/oa.viewer@clinic.example"));
-  assert.equal((await clinic.call("DELETE", "/api/v1/clinic/staff/oa.viewer@clinic.example")).status, 404);
+  refused(await clinic.call("DELETE", "/api/v1/clinic/staff/oa.viewer@clinic.example"));
   const key = ok(await clinic.postJson("/api/v1/clinic/api-keys", { name: "Practice system", staff: "Dr Admin" }), 201);
-  assert.equal((await clinic.postJson("/api/v1/clinic/api-keys", { name: "x", owner: "?" })).status, 400);
+  refused(await clinic.postJson("/api/v1/clinic/api-keys", { name: "x", owner: "?" }));
   ok(await get("/api/v1/clinic/api-keys"));
   ok(await del(`/api/v1/clinic/api-keys/${key.id}`));
-  assert.equal((await del(`/api/v1/clinic/api-keys/${key.id}`)).status, 404);
+  refused(await del(`/api/v1/clinic/api-keys/${key.id}`));
   // The Worker's own route: the development identity sees every active practice.
   const practices = await fetch(`${app.base}/api/v1/staff/practices`);
   assert.equal(practices.status, 200);
@@ -95,31 +96,32 @@ test("staff and API keys", async () => {
 
 test("a patient's file, documents, contacts and shares, then every portal step", async () => {
   ok(await clinic.upsertPatient(P, { ...demoPatient.body, email: patientEmail, mobile: "+447700900610" }));
-  assert.equal((await clinic.upsertPatient(P, { name: "No birthday" })).status, 400);
+  refused(await clinic.upsertPatient(P, { name: "No birthday" }));
   for (const d of docs) ok(await clinic.uploadDocument(P, d), 201);
-  assert.equal((await clinic.uploadDocument("oa-nobody", docs[0])).status, 404);
+  refused(await clinic.uploadDocument("oa-nobody", docs[0]));
   const note = { sections: [{ id: "history", title: "History", text: "Seen today." }, { id: "plan", title: "Plan", text: "Rest." }] };
   const q = new URLSearchParams({ kind: "consultation_note", title: "Consultation", date: "2026-10-02" });
   ok(await clinic.call("PUT", `/api/v1/clinic/patients/${P}/documents/${NOTE}?${q}`, JSON.stringify(note), { "content-type": "application/json" }), 201);
   const external = { kind: "letter", title: "Referral", date: "2026-10-03", size: 1234, content_type: "application/pdf", origin_path: "letters/referral.pdf" };
-  const ext = await clinic.putJson(`/api/v1/clinic/patients/${P}/documents/oa-external/external`, external);
-  assert.ok([201, 400, 409, 503].includes(ext.status), JSON.stringify(ext.json));
-  assert.equal((await clinic.putJson(`/api/v1/clinic/patients/${P}/documents/oa-external/external`, { ...external, origin_path: "../x" })).status, 400);
+  // A document left on the practice's own origin (registered only: nothing is fetched here).
+  ok(await clinic.putJson("/api/v1/clinic/settings/origin", { base_url: "https://records.clinic.example/files", bearer_token: "origin-secret", staff: "Dr Admin" }));
+  ok(await clinic.putJson(`/api/v1/clinic/patients/${P}/documents/oa-external/external`, external), 201);
+  refused(await clinic.putJson(`/api/v1/clinic/patients/${P}/documents/oa-external/external`, { ...external, origin_path: "../x" }));
   ok(await clinic.putJson(`/api/v1/clinic/patients/${P}/relationships/daughter`, {
     name: "Ann Doe", email: daughterEmail, mobile: daughterMobile, relation: "daughter", emergency: true,
   }));
-  assert.equal((await clinic.putJson(`/api/v1/clinic/patients/${P}/relationships/daughter`, { name: "A\nB" })).status, 400);
+  refused(await clinic.putJson(`/api/v1/clinic/patients/${P}/relationships/daughter`, { name: "A\nB" }));
   ok(await clinic.putJson("/api/v1/clinic/contacts/physio", { name: "City Physio", email: physioEmail }));
-  assert.equal((await clinic.putJson("/api/v1/clinic/contacts/physio", { email: physioEmail })).status, 400);
+  refused(await clinic.putJson("/api/v1/clinic/contacts/physio", { email: physioEmail }));
   ok(await get("/api/v1/clinic/contacts"));
   ok(await get(`/api/v1/clinic/patients?q=${encodeURIComponent("Jane")}`));
   ok(await get(`/api/v1/clinic/patients/${P}`));
-  assert.equal((await get("/api/v1/clinic/patients/oa-nobody")).status, 404);
+  refused(await get("/api/v1/clinic/patients/oa-nobody"));
   ok(await get(`/api/v1/clinic/patients/${P}/documents`));
-  assert.equal((await get("/api/v1/clinic/patients/oa-nobody/documents")).status, 404);
+  refused(await get("/api/v1/clinic/patients/oa-nobody/documents"));
   const preview = await clinic.call("GET", `/api/v1/clinic/patients/${P}/documents/${docs[0].id}/content`);
   assert.equal(preview.status, 200);
-  assert.equal((await get(`/api/v1/clinic/patients/${P}/documents/oa-none/content`)).status, 404);
+  refused(await get(`/api/v1/clinic/patients/${P}/documents/oa-none/content`));
 
   // The patient: a secure link, the birthday, the documents.
   const shared = ok(await clinic.share({
@@ -127,29 +129,30 @@ test("a patient's file, documents, contacts and shares, then every portal step",
     document_ids: [docs[0].id, NOTE], sections: { [NOTE]: ["plan"] },
   }), 201);
   assert.ok(shared.share_id);
-  assert.equal((await clinic.share({ patient_id: P, method: "secure_link", staff: "Dr Test", document_ids: [] })).status, 400);
+  refused(await clinic.share({ patient_id: P, method: "secure_link", staff: "Dr Test", document_ids: [] }));
   const token = tokenOf(mail.latestLink(patientEmail));
   const opened = ok(await portalPost(app.base, "/open", { token }));
   assert.equal(opened.challenge.method, "birthday");
-  assert.ok((await portalPost(app.base, "/open", { token: "forged" })).status >= 400);
+  refused(await portalPost(app.base, "/open", { token: "forged" }));
   const [day, month, year] = [demoPatient.body.date_of_birth.slice(8), demoPatient.body.date_of_birth.slice(5, 7), demoPatient.body.date_of_birth.slice(0, 4)];
-  assert.ok((await portalPost(app.base, "/verify/birthday", { token, day: "1", month: "1", year: "1900" })).status >= 400);
+  refused(await portalPost(app.base, "/verify/birthday", { token, day: "1", month: "1", year: "1900" }));
   const verified = await portalPost(app.base, "/verify/birthday", { token, day, month, year });
   assert.equal(verified.status, 200, JSON.stringify(verified.json));
   const cookie = verified.headers.get("set-cookie").split(";")[0];
   const list = await portalGet("/documents", cookie);
   assert.equal(list.status, 200);
-  assert.equal((await portalGet("/documents")).status, 401);
+  refused(await portalGet("/documents"));
   const content = await portalGet(`/documents/${docs[0].id}/content`, cookie);
   assert.equal(content.status, 200);
   await content.arrayBuffer();
-  assert.equal((await portalGet(`/documents/${docs[0].id}/content`)).status, 401);
+  refused(await portalGet(`/documents/${docs[0].id}/content`));
   assert.equal((await portalGet(`/documents/${docs[0].id}/content`, cookie, "HEAD")).status, 200);
-  assert.equal((await portalGet(`/documents/${docs[0].id}/content`, undefined, "HEAD")).status, 401);
+  refused(await portalGet(`/documents/${docs[0].id}/content`, undefined, "HEAD"));
   assert.equal((await portalGet(`/documents/${NOTE}/sections`, cookie)).status, 200);
   assert.equal((await portalGet(`/documents/${docs[0].id}/sections`, cookie)).status >= 400, true);
   ok(await portalPost(app.base, "/sign-out", {}, cookie));
-  assert.ok((await portalPost(app.base, "/sign-out", {}, "__Host-sealpost_session=oa-none.secret")).status >= 400);
+  // Signing out always succeeds (there may be nothing to end); a body past 64 KiB is refused unread.
+  refused(await portalPost(app.base, "/sign-out", "x".repeat(70 * 1024), cookie));
 
   // The daughter: checked by an SMS code (the default for contacts).
   ok(await clinic.share({ patient_id: P, method: "secure_link", staff: "Dr Test", document_ids: [docs[0].id], recipients: [{ type: "relationship", id: "daughter" }] }), 201);
@@ -157,8 +160,8 @@ test("a patient's file, documents, contacts and shares, then every portal step",
   const challenge = ok(await portalPost(app.base, "/open", { token: daughterToken }));
   assert.equal(challenge.challenge.method, "sms_code");
   ok(await portalPost(app.base, "/sms/send", { token: daughterToken }));
-  assert.ok((await portalPost(app.base, "/sms/send", { token: "forged" })).status >= 400);
-  assert.ok((await portalPost(app.base, "/verify/sms", { token: daughterToken, code: "000000" })).status >= 400);
+  refused(await portalPost(app.base, "/sms/send", { token: "forged" }));
+  refused(await portalPost(app.base, "/verify/sms", { token: daughterToken, code: "000000" }));
   ok(await portalPost(app.base, "/verify/sms", { token: daughterToken, code: mail.latestCode(daughterMobile) }));
 
   // The physio: a magic link alone.
@@ -168,35 +171,35 @@ test("a patient's file, documents, contacts and shares, then every portal step",
   const physioToken = tokenOf(mail.latestLink(physioEmail));
   assert.equal(ok(await portalPost(app.base, "/open", { token: physioToken })).challenge.method, "confirm_magic_link");
   ok(await portalPost(app.base, "/verify/magic-link", { token: physioToken }));
-  assert.ok((await portalPost(app.base, "/verify/magic-link", { token: "forged" })).status >= 400);
+  refused(await portalPost(app.base, "/verify/magic-link", { token: "forged" }));
   ok(await clinic.putJson("/api/v1/clinic/settings", settings));
 
   // The clinic reads it all back, revokes one link and unshares.
   ok(await get(`/api/v1/clinic/patients/${P}/history`));
-  assert.equal((await get("/api/v1/clinic/patients/oa-nobody/history")).status, 404);
+  refused(await get("/api/v1/clinic/patients/oa-nobody/history"));
   ok(await get(`/api/v1/clinic/patients/${P}/shares`));
-  assert.equal((await get("/api/v1/clinic/patients/oa-nobody/shares")).status, 404);
+  refused(await get("/api/v1/clinic/patients/oa-nobody/shares"));
   const links = ok(await get(`/api/v1/clinic/patients/${P}/links`));
-  assert.equal((await get("/api/v1/clinic/patients/oa-nobody/links")).status, 404);
+  refused(await get("/api/v1/clinic/patients/oa-nobody/links"));
   ok(await del(`/api/v1/clinic/patients/${P}/links/${links[0].id}`));
-  assert.equal((await del(`/api/v1/clinic/patients/${P}/links/oa-none`)).status, 404);
+  refused(await del(`/api/v1/clinic/patients/${P}/links/oa-none`));
   ok(await clinic.postJson(`/api/v1/clinic/patients/${P}/unshare`, { staff: "Dr Test", recipient: { type: "relationship", id: "daughter" } }));
-  assert.equal((await clinic.postJson(`/api/v1/clinic/patients/${P}/unshare`, { staff: "Dr Test", whom: "all" })).status, 400);
+  refused(await clinic.postJson(`/api/v1/clinic/patients/${P}/unshare`, { staff: "Dr Test", whom: "all" }));
 
   // The development outbox (DEV_MODE on loopback), and its refusal of a bad practice.
   const outbox = await fetch(`${app.base}/dev/outbox`);
   assert.equal(outbox.status, 200);
-  assert.ok((await fetch(`${app.base}/dev/outbox?practice=NOT_A_PRACTICE`)).status >= 400);
+  refused(await fetch(`${app.base}/dev/outbox?practice=NOT_A_PRACTICE`));
 
   // Removing: a document, a relationship, a practice contact, then the patient.
   ok(await del(`/api/v1/clinic/patients/${P}/documents/${docs[1].id}`));
-  assert.equal((await del(`/api/v1/clinic/patients/${P}/documents/oa-none`)).status, 404);
+  refused(await del(`/api/v1/clinic/patients/${P}/documents/oa-none`));
   ok(await del(`/api/v1/clinic/patients/${P}/relationships/daughter`));
-  assert.equal((await del(`/api/v1/clinic/patients/${P}/relationships/daughter`)).status, 404);
+  refused(await del(`/api/v1/clinic/patients/${P}/relationships/daughter`));
   ok(await del("/api/v1/clinic/contacts/physio"));
-  assert.equal((await del("/api/v1/clinic/contacts/physio")).status, 404);
+  refused(await del("/api/v1/clinic/contacts/physio"));
   ok(await del(`/api/v1/clinic/patients/${P}`));
-  assert.equal((await del(`/api/v1/clinic/patients/${P}`)).status, 404);
+  refused(await del(`/api/v1/clinic/patients/${P}`));
 });
 
 test("every clinic and operator operation refuses a wrong credential with a documented ApiError", async () => {

@@ -114,7 +114,7 @@ export function checkedFetch(inner, base) {
     const res = await inner(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!url.startsWith(base)) return res;
-    const method = (init?.method ?? (typeof input === "object" && input.method) ?? "GET").toUpperCase();
+    const method = (init?.method || (typeof input === "object" && input.method) || "GET").toUpperCase();
     const contentType = res.headers.get("content-type") ?? "";
     const text = contentType.startsWith("application/json") ? await res.clone().text() : undefined;
     checkResponse(method, url, res.status, contentType, text);
