@@ -42,7 +42,6 @@ pub struct CheckSettings {
 }
 
 /// The check the portal presents after a link is opened.
-#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChallengeKind {

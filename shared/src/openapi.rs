@@ -278,7 +278,12 @@ fn by_schema(block: &str) -> BTreeMap<String, String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
     use super::*;
 
     const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.yaml");
@@ -324,6 +329,113 @@ mod tests {
              Regenerate with SEALPOST_BLESS=1 cargo test -p sealpost-shared openapi (and review the diff).",
             report.join("\n")
         );
+    }
+
+    /// Serde types of this crate that never cross the API (tokens, stored state, internal
+    /// answers), or whose schema is written by hand above. Anything else that derives
+    /// `Serialize` or `Deserialize` is a wire type and must have a schema in the document.
+    const NOT_ON_THE_API: &[&str] = &[
+        // Hand-written `JsonSchema` above (serde written by hand), and the id macro's `$name`.
+        "EmailAddress",
+        "RecipientRef",
+        "RecipientRefWire",
+        "AuditEvent",
+        "UnrecognisedEvent",
+        "PracticeId",
+        "$name",
+        // Tokens, stored state and decisions the edge keeps to itself.
+        "Audience",
+        "Jwks",
+        "AccessClaims",
+        "AttachmentRefused",
+        "SectionsRefused",
+        "RecipientAccess",
+        "RenewalLog",
+        "AttemptState",
+        "SessionRecord",
+        "SmsChallenge",
+        "SendWait",
+        "WireClaims",
+        "ChallengeKind",
+        "RecipientKind",
+        "PatientContactView",
+        "ContactView",
+        // Sent as query parameters (documented with the upload route), not as a body.
+        "DocumentUpload",
+    ];
+
+    /// `(file, type, derives JsonSchema)` for every serde type outside test modules.
+    fn serde_types() -> Vec<(String, String, bool)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut out = Vec::new();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for path in files
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let line = line.trim();
+                if !(line.starts_with("#[derive(")
+                    && (line.contains("Serialize") || line.contains("Deserialize")))
+                {
+                    continue;
+                }
+                let item = lines[i..]
+                    .iter()
+                    .map(|l| l.trim())
+                    .find(|l| !l.starts_with("#[") && !l.starts_with("///"));
+                let name = item
+                    .and_then(|l| {
+                        l.split_whitespace()
+                            .skip_while(|w| !["struct", "enum"].contains(w))
+                            .nth(1)
+                    })
+                    .map(|w| {
+                        w.split(['(', '<', '{'])
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    })
+                    .unwrap_or_default();
+                let derives = i > 0 && lines[i - 1].contains("derive(schemars::JsonSchema)");
+                let file = path.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((file, name, derives));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_wire_type_has_a_schema_in_the_document() {
+        let generated = schemas();
+        let mut problems = Vec::new();
+        for (file, name, derives) in serde_types() {
+            let exempt = NOT_ON_THE_API.contains(&name.as_str());
+            if !derives && !exempt {
+                problems.push(format!(
+                    "shared/src/{file}: {name} is a serde type without a schema: add \
+                     #[cfg_attr(test, derive(schemars::JsonSchema))] and list it in openapi.rs's \
+                     schemas() (or in NOT_ON_THE_API if it never crosses the API)"
+                ));
+            }
+            if derives && !generated.contains_key(&name) {
+                problems.push(format!(
+                    "shared/src/{file}: {name} derives JsonSchema but no route's schema reaches it: \
+                     list it in openapi.rs's schemas()"
+                ));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     #[test]

@@ -163,7 +163,6 @@ impl From<RecipientRefWire> for RecipientRef {
 }
 
 /// Whether the recipient is the patient or someone else: decides the check and what may be shared.
-#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
@@ -182,7 +181,6 @@ impl RecipientRef {
 
 /// The patient as the store knows them, for resolving recipients. `email` is as stored (the
 /// clinic system may hold anything there).
-#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientContactView {
     pub id: PatientId,
@@ -192,7 +190,6 @@ pub struct PatientContactView {
 }
 
 /// A relationship or practice contact as the store knows it.
-#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactView {
     pub id: ContactId,

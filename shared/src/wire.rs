@@ -74,7 +74,6 @@ pub struct Patient {
 
 /// Metadata sent with `PUT /api/v1/clinic/patients/{id}/documents/{doc}` (as query parameters,
 /// since the body is the document itself).
-#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentUpload {
