@@ -72,7 +72,7 @@ export function checkResponse(method, url, status, contentType, text) {
   if (!found) {
     // Not an API route (the portal's pages and assets), or a method the path lacks (405):
     // API errors are still ApiError.
-    if (pathname.startsWith("/api/") && status >= 400) {
+    if (pathname.startsWith("/api/") && status >= 400 && method !== "HEAD") {
       checkBody(`${where} (undocumented operation)`, "ApiError", { $ref: "#/components/schemas/ApiError" }, contentType, text);
     }
     return;
@@ -116,7 +116,8 @@ export function checkedFetch(inner, base) {
     if (!url.startsWith(base)) return res;
     const method = (init?.method || (typeof input === "object" && input.method) || "GET").toUpperCase();
     const contentType = res.headers.get("content-type") ?? "";
-    const text = contentType.startsWith("application/json") ? await res.clone().text() : undefined;
+    // HEAD answers carry the headers of a body, never the body.
+    const text = contentType.startsWith("application/json") && method !== "HEAD" ? await res.clone().text() : undefined;
     checkResponse(method, url, res.status, contentType, text);
     return res;
   };
