@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A stable, documented error code. The wire form (snake_case) never changes meaning.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

@@ -20,6 +20,8 @@ pub mod idempotency;
 pub mod ids;
 pub mod link_policy;
 pub mod lockout;
+#[cfg(test)]
+mod openapi;
 pub mod operator;
 pub mod origin_settings;
 pub mod page;

@@ -28,7 +28,9 @@ pub const MAX_LIMIT: u32 = 200;
 pub const MAX_CURSOR_LEN: usize = 512;
 
 /// One page of a list.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, schemars(rename = "{T}Page"))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// The `cursor` of the next page; `None` (null) on the last page.

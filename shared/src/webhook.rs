@@ -18,6 +18,7 @@ pub const SIGNATURE_HEADER: &str = "x-sealpost-signature";
 pub const TOLERANCE_SECONDS: i64 = 300;
 
 /// What the clinic is told. Opaque ids only: no names, no titles.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookEvent {
     /// [`AuditEvent::LinkOpened`], [`AuditEvent::Viewed`] or [`AuditEvent::Downloaded`]: the
