@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use web_sys::RequestCache;
 
+use sealpost_shared::page::{Page, MAX_LIMIT};
 use sealpost_shared::staff::{
     ApiKeyEntry, ApiKeyList, CreatedApiKey, NewApiKey, Role, StaffIdentity, StaffList, StaffMember,
     StaffPractice, StaffPractices, StaffUpsert, PRACTICE_HEADER,
@@ -91,6 +92,29 @@ pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure
     response.json().await.map_err(|_| ApiFailure::Network)
 }
 
+/// Every item of a paged list (`Page`: `{items, next}`), following `next` to the last page,
+/// the largest pages at a time, so the console shows whole lists.
+async fn get_all<T: DeserializeOwned>(path: &str) -> Result<Vec<T>, ApiFailure> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            None => format!("{path}{sep}limit={MAX_LIMIT}"),
+            Some(next) => format!(
+                "{path}{sep}limit={MAX_LIMIT}&cursor={}",
+                String::from(js_sys::encode_uri_component(next))
+            ),
+        };
+        let page: Page<T> = get(&url).await?;
+        items.extend(page.items);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 pub(crate) async fn send_json<B: Serialize>(
     builder: RequestBuilder,
     body: &B,
@@ -118,23 +142,33 @@ pub async fn me() -> Result<StaffIdentity, ApiFailure> {
 
 pub async fn find_patients(query: &str) -> Result<Vec<PatientSummary>, ApiFailure> {
     let q = String::from(js_sys::encode_uri_component(query.trim()));
-    get(&format!("{CLINIC}/patients?q={q}")).await
+    get_all(&format!("{CLINIC}/patients?q={q}")).await
 }
 
 pub async fn patient_file(id: &str) -> Result<PatientFile, ApiFailure> {
     get(&patient(id)).await
 }
 
+/// The patient's documents, the most recently previewed by staff first, then by date (the
+/// API lists them newest first, a stable order for paging).
 pub async fn documents(id: &str) -> Result<Vec<StaffDocument>, ApiFailure> {
-    get(&format!("{}/documents", patient(id))).await
+    let mut docs: Vec<StaffDocument> = get_all(&format!("{}/documents", patient(id))).await?;
+    docs.sort_by_key(|d| {
+        (
+            d.last_viewed_at.is_none(),
+            std::cmp::Reverse(d.last_viewed_at),
+            std::cmp::Reverse(d.date),
+        )
+    });
+    Ok(docs)
 }
 
 pub async fn shares(id: &str) -> Result<Vec<ShareEntry>, ApiFailure> {
-    get(&format!("{}/shares", patient(id))).await
+    get_all(&format!("{}/shares", patient(id))).await
 }
 
 pub async fn history(id: &str) -> Result<Vec<AuditEntry>, ApiFailure> {
-    get(&format!("{}/history", patient(id))).await
+    get_all(&format!("{}/history", patient(id))).await
 }
 
 pub async fn settings() -> Result<PracticeSettings, ApiFailure> {

@@ -31,8 +31,8 @@ pub const HEAD: &str = "x-sealpost-head";
 pub const STREAM_NOTE: &str = "note";
 /// The value of [`STREAM`] on an upload's order: the Worker stores the body, then asks again.
 pub const STREAM_UPLOAD: &str = "upload";
-/// On the first step of an upload: the body's declared length (the body itself stays with the
-/// Worker).
+/// On both steps of an upload: the body's declared length (the body itself stays with the
+/// Worker); the first step checks it, and both fingerprint an `Idempotency-Key` with it.
 pub const DECLARED_LENGTH: &str = "x-sealpost-declared-length";
 /// On the second step of an upload: what the Worker stored (`origin::Stored`, JSON).
 pub const UPLOAD: &str = "x-sealpost-upload";

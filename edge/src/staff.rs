@@ -30,9 +30,21 @@ pub struct Caller {
     pub email: Option<String>,
     pub role: Role,
     pub dev_identity: bool,
+    /// The clinic API key's id when the caller is the clinic system.
+    pub key_id: Option<String>,
 }
 
 impl Caller {
+    /// Whose idempotency keys a request's key is among: the API key's, or the staff
+    /// member's, so two callers' keys never collide.
+    pub fn idempotency_scope(&self) -> String {
+        match (&self.key_id, &self.email) {
+            (Some(id), _) => format!("key:{id}"),
+            (None, Some(email)) => format!("staff:{email}"),
+            (None, None) => "clinic".to_owned(),
+        }
+    }
+
     /// The name the audit records: the staff member's verified email, or for the clinic
     /// system the staff member it names in the request.
     pub fn actor(&self, named_in_body: &str) -> Result<String, AppError> {
@@ -51,10 +63,11 @@ pub fn identify(ctx: &Ctx, req: &Request) -> Result<Caller, AppError> {
     let header = req.headers().get("authorization")?.unwrap_or_default();
     if let Some(key) = header.strip_prefix("Bearer ") {
         return match ctx.db.api_key_by_hash(&api_key_hash(key))? {
-            Some(_) if !key.is_empty() => Ok(Caller {
+            Some(entry) if !key.is_empty() => Ok(Caller {
                 email: None,
                 role: Role::Admin,
                 dev_identity: false,
+                key_id: Some(entry.id),
             }),
             _ => Err(AppError::code(ErrorCode::Unauthorized)),
         };
@@ -69,6 +82,7 @@ pub fn identify(ctx: &Ctx, req: &Request) -> Result<Caller, AppError> {
                 email: Some(DEV_EMAIL.to_owned()),
                 role: Role::Admin,
                 dev_identity: true,
+                key_id: None,
             });
         }
         return Err(AppError::code(ErrorCode::Unauthorized));
@@ -83,6 +97,7 @@ pub fn identify(ctx: &Ctx, req: &Request) -> Result<Caller, AppError> {
         email: Some(email),
         role,
         dev_identity: false,
+        key_id: None,
     })
 }
 

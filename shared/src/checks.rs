@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::recipients::RecipientKind;
 
 /// How patients are verified.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PatientCheck {
@@ -20,6 +21,7 @@ pub enum PatientCheck {
 }
 
 /// How contacts are verified.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactCheck {
@@ -29,6 +31,7 @@ pub enum ContactCheck {
 }
 
 /// A practice's verification settings.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckSettings {

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A stable, documented error code. The wire form (snake_case) never changes meaning.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -68,6 +69,17 @@ pub enum ErrorCode {
     /// The staff member belongs to several practices: choose one (the `sealpost-practice`
     /// header; `GET /api/v1/staff/practices` lists them).
     PracticeRequired,
+    /// The `Idempotency-Key` header is empty, too long or has characters outside visible ASCII.
+    IdempotencyKeyInvalid,
+    /// This `Idempotency-Key` was used by the same caller in the last 24 hours for a different
+    /// request (another method, path or body): nothing was done.
+    IdempotencyKeyReused,
+    /// The first request with this `Idempotency-Key` is still running: try again shortly.
+    IdempotencyInProgress,
+    /// A list's `cursor` is not one this list gave out (or is damaged).
+    InvalidCursor,
+    /// A list's `limit` is not a whole number from 1 to the documented maximum.
+    InvalidLimit,
     /// Something failed inside Sealpost. Details are in the server log, never in the response.
     Internal,
 }
@@ -77,6 +89,9 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::BadRequest | Self::InvalidFields => 400,
+            Self::IdempotencyKeyInvalid | Self::InvalidCursor | Self::InvalidLimit => 400,
+            Self::IdempotencyKeyReused => 422,
+            Self::IdempotencyInProgress => 409,
             Self::Unauthorized | Self::SessionRequired => 401,
             Self::WrongBirthday | Self::WrongCode => 401,
             Self::CodeExpired | Self::NoCodeRequested => 400,
@@ -141,6 +156,19 @@ impl ErrorCode {
                 "This practice's secure documents are unavailable. Please contact your practice."
             }
             Self::PracticeRequired => "Choose the practice you are working in.",
+            Self::IdempotencyKeyInvalid => {
+                "The Idempotency-Key header must be 1 to 255 visible ASCII characters."
+            }
+            Self::IdempotencyKeyReused => {
+                "This Idempotency-Key was already used for a different request. Use a new key."
+            }
+            Self::IdempotencyInProgress => {
+                "The first request with this Idempotency-Key is still running. Try again shortly."
+            }
+            Self::InvalidCursor => {
+                "The cursor is not valid for this list. Start again without a cursor."
+            }
+            Self::InvalidLimit => "The limit must be a whole number from 1 to 200.",
             Self::Internal => "Something went wrong on our side. Please try again.",
         }
     }

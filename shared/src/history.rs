@@ -166,6 +166,7 @@ impl AuditEvent {
 
 /// How far an email of a share got. The database refuses any other value (a `CHECK` on
 /// `mail_jobs.status`), so there is no fallback.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
@@ -191,6 +192,7 @@ impl DeliveryStatus {
 }
 
 /// One audit record in `GET /patients/{id}/history` (oldest first) or `GET /audit`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub at: i64,
@@ -202,6 +204,7 @@ pub struct AuditEntry {
 }
 
 /// One email of a share, as the sharing history reports it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     /// Who it is for, in ids ("patient", "relationship ann").
@@ -217,6 +220,7 @@ pub struct Delivery {
 
 /// One share in `GET /patients/{id}/shares`, newest first: who shared what, when and how,
 /// and how each email fared.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareEntry {
     pub id: String,

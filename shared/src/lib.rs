@@ -16,11 +16,15 @@ pub mod documents;
 pub mod error;
 mod hex;
 pub mod history;
+pub mod idempotency;
 pub mod ids;
 pub mod link_policy;
 pub mod lockout;
+#[cfg(test)]
+mod openapi;
 pub mod operator;
 pub mod origin_settings;
+pub mod page;
 pub mod practice;
 pub mod range;
 pub mod recipients;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::tenancy::PracticeId;
 
 /// `POST /api/v1/operator/practices`: a new practice.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewPractice {
@@ -23,6 +24,7 @@ pub struct NewPractice {
 }
 
 /// A practice as the operator sees it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PracticeSummary {
     pub id: PracticeId,
@@ -35,6 +37,7 @@ pub struct PracticeSummary {
 }
 
 /// `201` for a new practice: the practice and its first clinic API key, shown this once.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedPractice {
     pub practice: PracticeSummary,
@@ -43,6 +46,7 @@ pub struct CreatedPractice {
 }
 
 /// `GET /api/v1/operator/practices?after=<id>&limit=<n>`: practices by id.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PracticeList {
     pub practices: Vec<PracticeSummary>,

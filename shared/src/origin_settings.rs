@@ -13,6 +13,7 @@ const MAX_BASE_URL: usize = 300;
 const MAX_TOKEN: usize = 4096;
 
 /// `GET /api/v1/clinic/settings/origin`: what is configured (never the token).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OriginSettings {
     pub base_url: String,
@@ -21,6 +22,7 @@ pub struct OriginSettings {
 }
 
 /// `PUT /api/v1/clinic/settings/origin`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OriginUpdate {

@@ -207,6 +207,7 @@ pub struct ResolvedRecipient {
 }
 
 /// Why a recipient may not receive the share.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ineligible {

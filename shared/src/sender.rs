@@ -14,6 +14,7 @@ use crate::recipients::EmailAddress;
 use crate::wire::DocumentKind;
 
 /// The practice's sender addresses. `general` is required; the others fall back to it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SenderAddresses {

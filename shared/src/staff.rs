@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -49,6 +50,7 @@ pub fn role_of(roles: &BTreeMap<String, Role>, email: &str) -> Option<Role> {
 }
 
 /// Who is calling the clinic API, as the console shows it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffIdentity {
     pub email: String,
@@ -59,6 +61,7 @@ pub struct StaffIdentity {
 }
 
 /// A staff member of a practice, as admins manage them (`/api/v1/clinic/staff`).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffMember {
     /// Lower-cased: what Cloudflare Access signs in.
@@ -70,6 +73,7 @@ pub struct StaffMember {
 }
 
 /// `PUT /api/v1/clinic/staff/{email}`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaffUpsert {
@@ -80,12 +84,14 @@ pub struct StaffUpsert {
 }
 
 /// `GET /api/v1/clinic/staff`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffList {
     pub staff: Vec<StaffMember>,
 }
 
 /// A clinic API key as admins see it: never the key itself after it was created.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyEntry {
     pub id: String,
@@ -98,6 +104,7 @@ pub struct ApiKeyEntry {
 }
 
 /// `POST /api/v1/clinic/api-keys`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
@@ -108,6 +115,7 @@ pub struct NewApiKey {
 }
 
 /// `201` for a new key: shown this once; only its hash is kept.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreatedApiKey {
     #[serde(flatten)]
@@ -116,6 +124,7 @@ pub struct CreatedApiKey {
 }
 
 /// `GET /api/v1/clinic/api-keys`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyList {
     pub keys: Vec<ApiKeyEntry>,
@@ -123,12 +132,14 @@ pub struct ApiKeyList {
 
 /// A practice a signed-in staff member belongs to (`GET /api/v1/staff/practices`), for the
 /// console's practice picker.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffPractice {
     pub id: crate::tenancy::PracticeId,
     pub name: String,
 }
 
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffPractices {
     pub practices: Vec<StaffPractice>,

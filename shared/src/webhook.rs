@@ -60,6 +60,7 @@ pub const EVENT_ID_PREFIX: &str = "evt_";
 const BACKOFF_SECONDS: [i64; 9] = [5, 30, 120, 600, 1_800, 3_600, 7_200, 14_400, 28_800];
 
 /// Every event type, by its wire name.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
     #[serde(rename = "share.created")]
@@ -116,6 +117,7 @@ impl EventType {
 }
 
 /// `share.created`: a share was recorded (its emails are queued).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareCreated {
     pub patient_id: String,
@@ -126,6 +128,7 @@ pub struct ShareCreated {
 }
 
 /// `email.delivered`, `email.bounced`, `email.failed`: one email of the practice.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailEvent {
     pub patient_id: String,
@@ -139,6 +142,7 @@ pub struct EmailEvent {
 }
 
 /// `link.opened`: a recipient opened a live link (before proving who they are).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkOpened {
     pub patient_id: String,
@@ -147,6 +151,7 @@ pub struct LinkOpened {
 }
 
 /// How a recipient proved who they are.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationMethod {
@@ -156,6 +161,7 @@ pub enum VerificationMethod {
 }
 
 /// `recipient.verified`: a recipient passed the check and a session began.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecipientVerified {
     pub patient_id: String,
@@ -165,6 +171,7 @@ pub struct RecipientVerified {
 }
 
 /// `document.viewed`, `document.downloaded`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentEvent {
     pub patient_id: String,
@@ -173,6 +180,7 @@ pub struct DocumentEvent {
 }
 
 /// What an `access.revoked` took away.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevokedScope {
@@ -187,6 +195,7 @@ pub enum RevokedScope {
 }
 
 /// `access.revoked`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRevoked {
     pub patient_id: String,
@@ -200,6 +209,7 @@ pub struct AccessRevoked {
 }
 
 /// An event and its data: `{"type": "…", "data": {…}}` on the wire.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum Event {
@@ -240,6 +250,7 @@ impl Event {
 }
 
 /// The body of a delivery.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payload {
     /// `evt_…`, also the `webhook-id` header.

@@ -9,6 +9,7 @@ use crate::webhook::secret_ok;
 use crate::wire::FieldProblem;
 
 /// `GET /api/v1/clinic/settings/webhook`: what is configured (never the secret).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSettings {
     pub url: String,
@@ -18,6 +19,7 @@ pub struct WebhookSettings {
 /// `PUT /api/v1/clinic/settings/webhook`. Without `secret`, Sealpost makes one (answered once,
 /// in [`WebhookSaved::secret`]) unless `keep_secret` keeps the current one (changing the URL
 /// only).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookUpdate {
@@ -33,6 +35,7 @@ pub struct WebhookUpdate {
 }
 
 /// The answer to a `PUT`: the settings, and the secret when Sealpost made it (only now).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookSaved {
     pub url: String,
@@ -42,6 +45,7 @@ pub struct WebhookSaved {
 }
 
 /// Where a delivery stands.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
@@ -64,6 +68,7 @@ impl DeliveryState {
 }
 
 /// One event's delivery, as the log shows it (ids and outcomes only).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryEntry {
     /// The event id (`webhook-id`).
@@ -87,6 +92,7 @@ pub struct DeliveryEntry {
 }
 
 /// `GET /api/v1/clinic/webhooks/deliveries`: newest first.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryLog {
     pub deliveries: Vec<DeliveryEntry>,

@@ -14,6 +14,7 @@ use crate::recipients::{EmailAddress, RecipientRef};
 use crate::sender::SenderAddresses;
 
 /// The kinds of document a practice shares. The kind decides the sender address.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
@@ -46,6 +47,7 @@ impl DocumentKind {
 // ---------------------------------------------------------------- clinic API
 
 /// `PUT /api/v1/clinic/patients/{id}`: create or update a patient.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatientUpsert {
@@ -60,6 +62,7 @@ pub struct PatientUpsert {
 }
 
 /// A patient as the clinic API returns it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patient {
     pub id: PatientId,
@@ -80,6 +83,7 @@ pub struct DocumentUpload {
 }
 
 /// One section of a structured consultation note.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoteSection {
@@ -91,6 +95,7 @@ pub struct NoteSection {
 
 /// A structured consultation note, uploaded as `application/json` with kind
 /// `consultation_note`, so that chosen sections can be shared with the patient.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationNote {
@@ -129,17 +134,20 @@ impl ConsultationNote {
 }
 
 /// `GET /api/v1/portal/documents/{id}/sections`: what the patient may read of a note.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedNote {
     pub practice_name: String,
     pub title: String,
     #[serde(with = "crate::date")]
+    #[cfg_attr(test, schemars(with = "NaiveDate"))]
     pub date: NaiveDate,
     pub sections: Vec<NoteSection>,
 }
 
 /// `PUT /api/v1/clinic/patients/{id}/documents/{doc}/external`: registers a document that
 /// stays on the clinic's HTTP origin (`ORIGIN_BASE_URL`) at `origin_path`.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalDocument {
@@ -152,6 +160,7 @@ pub struct ExternalDocument {
 }
 
 /// A registered document as the clinic API returns it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub id: DocumentId,
@@ -164,6 +173,7 @@ pub struct Document {
 }
 
 /// How a share reaches the recipient.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShareMethod {
@@ -188,6 +198,7 @@ fn patient_only() -> Vec<RecipientRef> {
 }
 
 /// `POST /api/v1/clinic/shares`: share documents of one patient with chosen recipients.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShareRequest {
@@ -208,6 +219,7 @@ pub struct ShareRequest {
 
 /// The answer to a share: what was recorded, how many emails were queued and already
 /// accepted by the provider, and the sender address chosen by document type.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareResponse {
     pub share_id: ShareId,
@@ -217,6 +229,7 @@ pub struct ShareResponse {
 }
 
 /// `GET|PUT /api/v1/clinic/settings`: the practice's settings.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PracticeSettings {
@@ -233,6 +246,7 @@ pub struct PracticeSettings {
 
 /// `PUT /api/v1/clinic/patients/{id}/relationships/{contact}` (a relationship or emergency
 /// contact of the patient) and `PUT /api/v1/clinic/contacts/{contact}` (a practice contact).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactUpsert {
@@ -252,6 +266,7 @@ pub struct ContactUpsert {
 /// `POST /api/v1/clinic/patients/{id}/unshare`: with neither field, every link and session of
 /// the patient is revoked; with `recipient`, only that recipient's; with `document_id`, only
 /// that document is withdrawn from every share.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnshareRequest {
@@ -266,6 +281,7 @@ pub struct UnshareRequest {
 // ---------------------------------------------------------------- clinic console
 
 /// A patient in search results.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientSummary {
     pub id: PatientId,
@@ -276,6 +292,7 @@ pub struct PatientSummary {
 }
 
 /// A relationship, emergency contact or practice contact, as staff see it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactEntry {
     pub id: crate::ids::ContactId,
@@ -291,6 +308,7 @@ pub struct ContactEntry {
 }
 
 /// `GET /api/v1/clinic/patients/{id}`: the patient's file for the share panel.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientFile {
     pub patient: Patient,
@@ -304,6 +322,7 @@ pub struct PatientFile {
 }
 
 /// `GET /api/v1/clinic/patients/{id}/documents`: a document as staff see it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffDocument {
     pub id: DocumentId,
@@ -319,6 +338,7 @@ pub struct StaffDocument {
 }
 
 /// `GET /api/v1/clinic/patients/{id}/links`: one emailed link and its state.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkEntry {
     pub id: crate::ids::LinkId,
@@ -337,6 +357,7 @@ pub struct LinkEntry {
 
 /// `POST /api/v1/portal/open`, `/sms/send` and `/verify/magic-link`: the token taken from the
 /// URL fragment.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenLinkRequest {
@@ -344,6 +365,7 @@ pub struct OpenLinkRequest {
 }
 
 /// The check a recipient must pass.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Challenge {
@@ -360,6 +382,7 @@ pub enum Challenge {
 }
 
 /// `POST /api/v1/portal/sms/send`: a human asked for a code.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmsSent {
     pub masked_mobile: String,
@@ -368,6 +391,7 @@ pub struct SmsSent {
 }
 
 /// `POST /api/v1/portal/verify/sms`: the link token and the code as typed.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmsVerifyRequest {
@@ -376,6 +400,7 @@ pub struct SmsVerifyRequest {
 }
 
 /// What opening a link leads to.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum OpenLinkResponse {
@@ -392,6 +417,7 @@ pub enum OpenLinkResponse {
 }
 
 /// `POST /api/v1/portal/verify/birthday`: the link token and the three fields as typed.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BirthdayVerifyRequest {
@@ -402,18 +428,21 @@ pub struct BirthdayVerifyRequest {
 }
 
 /// A successful check; the session cookie comes with it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedResponse {
     pub practice_name: String,
 }
 
 /// One document as the portal lists it.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalDocument {
     pub id: DocumentId,
     pub kind: DocumentKind,
     pub title: String,
     #[serde(with = "crate::date")]
+    #[cfg_attr(test, schemars(with = "NaiveDate"))]
     pub date: NaiveDate,
     pub size: u64,
     pub content_type: String,
@@ -423,6 +452,7 @@ pub struct PortalDocument {
 }
 
 /// `GET /api/v1/portal/documents`: newest first.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentList {
     pub practice_name: String,
@@ -432,6 +462,7 @@ pub struct DocumentList {
 // ---------------------------------------------------------------- errors
 
 /// Every error body. `code` is stable; `message` is for people; the rest appear when relevant.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     pub code: ErrorCode,
@@ -455,6 +486,7 @@ pub struct ApiError {
 }
 
 /// One refused field of a clinic API request: its name as in the request, and why.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldProblem {
     pub field: String,
@@ -462,6 +494,7 @@ pub struct FieldProblem {
 }
 
 /// One recipient a share cannot go to, and the missing or wrong detail.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecipientProblem {
     pub recipient: RecipientRef,

@@ -279,7 +279,7 @@ test("staff see a patient's links and can revoke one; that link stops, a later o
   const linkId = claimsOf(token).jti;
   assert.equal((await portalPost(app.base, "/open", { token })).status, 200, "the link opens before it is revoked");
 
-  const listed = await app.clinic.call("GET", `/api/v1/clinic/patients/${A.id}/links`);
+  const listed = await app.clinic.list(`/api/v1/clinic/patients/${A.id}/links`);
   assert.equal(listed.status, 200, `list links: ${listed.status} ${JSON.stringify(listed.json)}`);
   assert.ok(Array.isArray(listed.json));
   const entry = listed.json.find((l) => l.id === linkId);
@@ -298,7 +298,7 @@ test("staff see a patient's links and can revoke one; that link stops, a later o
   const dead = await portalPost(app.base, "/open", { token });
   assert.equal(dead.status, 403, JSON.stringify(dead.json));
   assert.equal(dead.json.code, "access_revoked");
-  const relisted = (await app.clinic.call("GET", `/api/v1/clinic/patients/${A.id}/links`)).json;
+  const relisted = (await app.clinic.list(`/api/v1/clinic/patients/${A.id}/links`)).json;
   assert.ok(Number.isInteger(relisted.find((l) => l.id === linkId).revoked_at), "the list shows when it was revoked");
 
   await mustShare(A.id, { document_ids: [doc.id] });
@@ -383,7 +383,7 @@ test("with SMS codes for contacts, a contact without a mobile cannot be chosen a
   const contactAddress = "nomobile.contact@example.com";
   await putRelationship(A.id, "nomobile", { name: "No Mobile", email: contactAddress });
   await withSettings({ checks: { contact: "sms_code" } }, async () => {
-    const sharesBefore = (await app.clinic.call("GET", `/api/v1/clinic/patients/${A.id}/shares`)).json.length;
+    const sharesBefore = (await app.clinic.list(`/api/v1/clinic/patients/${A.id}/shares`)).json.length;
     const sent = mail.messages.length;
     const r = await share(A.id, { document_ids: [doc.id], recipients: [PATIENT, relationship("nomobile")] });
     assert.equal(r.status, 422, `sharing with a contact who cannot get a code: ${r.status} ${JSON.stringify(r.json)}`);
@@ -394,7 +394,7 @@ test("with SMS codes for contacts, a contact without a mobile cannot be chosen a
     assert.equal(refKind(refused.recipient), "relationship");
     assert.equal(refused.recipient.id, "nomobile");
     assert.equal(refused.reason, "no_mobile");
-    assert.equal((await app.clinic.call("GET", `/api/v1/clinic/patients/${A.id}/shares`)).json.length, sharesBefore,
+    assert.equal((await app.clinic.list(`/api/v1/clinic/patients/${A.id}/shares`)).json.length, sharesBefore,
       "nothing is recorded");
     assert.equal(mail.messages.length, sent, "nothing is sent");
 
@@ -513,7 +513,7 @@ test("changing the practice's settings is recorded in the practice audit with wh
   try {
     const r = await app.clinic.putJson(settingsPath, { ...saved, practice_name: "Renamed Surgery" });
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    const audit = await app.clinic.call("GET", "/api/v1/clinic/audit");
+    const audit = await app.clinic.list("/api/v1/clinic/audit");
     assert.equal(audit.status, 200, `the practice audit: ${audit.status} ${JSON.stringify(audit.json)}`);
     assert.ok(Array.isArray(audit.json));
     const row = audit.json.filter((e) => e.event === "settings_changed").at(-1);

@@ -367,7 +367,7 @@ test("mail provider 500, then back: the share is recorded, delivery retried, his
   const deadline = Date.now() + 40_000;
   while (mail.messages.length === before && Date.now() < deadline) await sleep(500);
   assert.equal(mail.messages.length, before + 1, "delivered once the provider is back");
-  const shares = (await app.clinic.call("GET", `/api/v1/clinic/patients/${id}/shares`)).json;
+  const shares = (await app.clinic.list(`/api/v1/clinic/patients/${id}/shares`)).json;
   assert.equal(shares.find((s) => s.id === shareId).deliveries[0].status, "sent");
   const events = (await historyOf(id)).map((e) => e.event);
   assert.ok(events.includes("email_failed") && events.includes("email_sent"), events.join(","));

@@ -189,7 +189,7 @@ test("staff share chosen sections of a consultation note with the patient only; 
   await page.getByRole("button", { name: "Share", exact: true }).click();
   await page.getByRole("heading", { name: "Shared" }).waitFor();
   assert.deepEqual(mail.messages.slice(before).map((m) => m.to), ["jane.doe@example.com"]);
-  const shares = (await app.clinic.call("GET", `/api/v1/clinic/patients/${P}/shares`)).json;
+  const shares = (await app.clinic.list(`/api/v1/clinic/patients/${P}/shares`)).json;
   assert.deepEqual(shares[0].documents, ["note-1"]);
   assert.deepEqual(errors, []);
   await context.close();

@@ -6,6 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import SwaggerParser from "@apidevtools/swagger-parser";
 
 const root = new URL("../../", import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), "utf8");
@@ -126,7 +128,10 @@ test("every documented error code exists in the shared error list", () => {
   const errorRs = read("shared/src/error.rs");
   const variants = [...errorRs.slice(0, errorRs.indexOf("impl ErrorCode")).matchAll(/^\s{4}([A-Z]\w+),$/gm)]
     .map((m) => m[1].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase());
-  assert.deepEqual([...spec.components.schemas.ApiError.properties.code.enum].sort(), variants.sort());
+  const code = spec.components.schemas.ApiError.properties.code;
+  assert.equal(code.$ref, "#/components/schemas/ErrorCode");
+  const documented = spec.components.schemas.ErrorCode.oneOf.map((v) => v.const);
+  assert.deepEqual(documented.sort(), variants.sort());
 });
 
 /** Every [path, value] in the document. */
@@ -143,18 +148,26 @@ test("the OpenAPI file is well formed: no stray keys, every $ref resolves, every
   assert.equal(spec.openapi, "3.1.0");
   for (const [path, value] of walk(spec)) {
     // An unquoted `{ description: a, b }` parses as a key "b" with no value.
-    assert.notEqual(value, null, `${path} is empty (an unquoted ", " or ": " in a flow mapping?)`);
+    // (`default: null` and `const: null` are JSON Schema saying null.)
+    if (!/\/(default|const)$/.test(path)) {
+      assert.notEqual(value, null, `${path} is empty (an unquoted ", " or ": " in a flow mapping?)`);
+    }
     if (value && typeof value === "object" && !Array.isArray(value)) {
       assert.ok(!Object.keys(value).includes(""), `${path} has an empty key`);
       if ("$ref" in value) assert.ok(resolve(value.$ref) !== undefined, `${path}: ${value.$ref} does not resolve`);
     }
   }
   const schemes = Object.keys(spec.components.securitySchemes);
+  const operationIds = new Set();
   for (const [path, item] of Object.entries(spec.paths)) {
     const params = (list) => (list ?? []).map((p) => (p.$ref ? resolve(p.$ref) : p));
     for (const method of Object.keys(item).filter((m) => METHODS.includes(m))) {
       const op = item[method];
       assert.ok(op.summary && op.responses, `${method} ${path} has a summary and responses`);
+      // Generated clients name their functions after it (tests/e2e/generated_client.test.mjs).
+      assert.match(op.operationId ?? "", /^[a-z][A-Za-z]+$/, `${method} ${path} has an operationId`);
+      assert.ok(!operationIds.has(op.operationId), `${method} ${path}: operationId ${op.operationId} is used twice`);
+      operationIds.add(op.operationId);
       const declared = [...params(item.parameters), ...params(op.parameters)]
         .filter((p) => p.in === "path").map((p) => p.name);
       const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
@@ -167,5 +180,63 @@ test("the OpenAPI file is well formed: no stray keys, every $ref resolves, every
       if (path.startsWith("/api/v1/clinic/")) assert.ok(headers.includes("sealpost-practice"), `${method} ${path}: sealpost-practice`);
       if (path.startsWith("/api/v1/operator/")) assert.deepEqual(op.security, [{ operatorKey: [] }], `${method} ${path}: operator key`);
     }
+  }
+});
+
+test("the OpenAPI file is valid OpenAPI 3.1 to two standard validators", async () => {
+  const result = await new Validator().validate(structuredClone(spec));
+  assert.ok(result.valid, `@seriousme/openapi-schema-validator: ${JSON.stringify(result.errors, null, 2)}`);
+  // swagger-parser also resolves every $ref and checks path parameters against the paths.
+  await SwaggerParser.validate(structuredClone(spec));
+});
+
+/** The media types of a request body or response, after following a `$ref`. */
+const contentOf = (node) => (node?.$ref ? resolve(node.$ref) : node)?.content ?? {};
+
+test("every request and response body of every operation has a schema, and every operation its errors", () => {
+  const missing = [];
+  for (const [path, item] of Object.entries(spec.paths)) {
+    for (const method of Object.keys(item).filter((m) => METHODS.includes(m))) {
+      const op = item[method];
+      const where = `${method.toUpperCase()} ${path}`;
+      if (op.requestBody) {
+        const media = Object.entries(contentOf(op.requestBody));
+        if (!media.length) missing.push(`${where}: request body has no content`);
+        for (const [type, m] of media) if (!m.schema) missing.push(`${where}: request ${type} has no schema`);
+      }
+      const statuses = Object.keys(op.responses);
+      if (!statuses.includes("default")) missing.push(`${where}: no default (error) response`);
+      for (const status of statuses) {
+        // HEAD answers carry no body.
+        if (method === "head" && status !== "default") continue;
+        const media = Object.entries(contentOf(op.responses[status]));
+        if (!media.length) missing.push(`${where} ${status}: response has no content`);
+        for (const [type, m] of media) if (!m.schema) missing.push(`${where} ${status}: ${type} has no schema`);
+        if (status === "default" || status >= "400") {
+          const error = contentOf(op.responses[status])["application/json"]?.schema?.$ref;
+          if (error !== "#/components/schemas/ApiError") missing.push(`${where} ${status}: errors are not ApiError`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(missing, [], "operations without schemas in docs/openapi.yaml");
+});
+
+test("every webhook event is documented under webhooks: its body and the Standard Webhooks headers", () => {
+  const webhookRs = read("shared/src/webhook.rs");
+  const header = (name) => webhookRs.match(new RegExp(`${name}: &str = "([^"]+)"`))[1];
+  const headers = ["ID_HEADER", "TIMESTAMP_HEADER", "SIGNATURE_HEADER"].map(header);
+  assert.deepEqual(headers, ["webhook-id", "webhook-timestamp", "webhook-signature"]);
+  // Every event type the Worker can send (shared's EventType), and nothing else.
+  const types = [...webhookRs.slice(webhookRs.indexOf("pub fn as_str(self)")).matchAll(/=> "([a-z]+\.[a-z]+)",/g)].map((m) => m[1]);
+  assert.equal(types.length, 9, "the event types parsed");
+  assert.deepEqual(Object.keys(spec.webhooks ?? {}).sort(), [...types].sort());
+  for (const type of types) {
+    const hook = spec.webhooks[type].post;
+    const schema = contentOf(hook.requestBody)["application/json"]?.schema;
+    assert.equal(schema?.allOf?.[0]?.$ref, "#/components/schemas/Payload", type);
+    assert.equal(schema.allOf[1].properties.type.const, type);
+    const params = (hook.parameters ?? []).filter((p) => p.in === "header").map((p) => p.name.toLowerCase());
+    assert.deepEqual(params, headers, `${type}: the signature headers are documented`);
   }
 });

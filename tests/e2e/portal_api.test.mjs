@@ -210,7 +210,7 @@ test("the provider being down loses no share: the email is retried and the histo
     assert.equal(mail.messages.length, before);
     const events = (await app.clinic.history(demoPatient.id)).json.map((e) => e.event);
     assert.equal(events.at(-1), "email_failed");
-    const shares = (await app.clinic.call("GET", `/api/v1/clinic/patients/${demoPatient.id}/shares`)).json;
+    const shares = (await app.clinic.list(`/api/v1/clinic/patients/${demoPatient.id}/shares`)).json;
     const pending = shares.find((s) => s.id === shareId);
     assert.deepEqual(pending.documents, ["demo-letter"]);
     assert.equal(pending.staff, "Dr Test");
@@ -225,6 +225,6 @@ test("the provider being down loses no share: the email is retried and the histo
   const deadline = Date.now() + 30_000;
   while (mail.messages.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   assert.equal(mail.messages.length, before + 1, "the email went out once the provider was back");
-  const shares = (await app.clinic.call("GET", `/api/v1/clinic/patients/${demoPatient.id}/shares`)).json;
+  const shares = (await app.clinic.list(`/api/v1/clinic/patients/${demoPatient.id}/shares`)).json;
   assert.equal(shares.find((s) => s.id === shareId).deliveries[0].status, "sent");
 });

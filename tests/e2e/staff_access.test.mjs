@@ -45,9 +45,9 @@ test("staff signed in through Access act with their role, and the audit names th
   assert.deepEqual(me.json, { email: STAFF.admin, role: "admin", dev_identity: false, practice_name: me.json.practice_name });
   const shared = await as(STAFF.sharer)("POST", "/api/v1/clinic/shares", shareBody);
   assert.equal(shared.status, 201, JSON.stringify(shared.json));
-  const history = (await admin("GET", `/api/v1/clinic/patients/${P}/history`)).json;
+  const history = (await admin("GET", `/api/v1/clinic/patients/${P}/history`)).json.items;
   assert.equal(history.find((e) => e.event === "shared").actor, STAFF.sharer, "the verified email, not a typed name");
-  const shares = (await admin("GET", `/api/v1/clinic/patients/${P}/shares`)).json;
+  const shares = (await admin("GET", `/api/v1/clinic/patients/${P}/shares`)).json.items;
   assert.equal(shares[0].staff, STAFF.sharer);
 });
 

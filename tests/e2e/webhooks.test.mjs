@@ -105,7 +105,7 @@ test("a receiver that fails gets the event again on a retry, under the same id, 
   // Shared again, so there is a link to revoke.
   ok(await app.clinic.share({ patient_id: P, document_ids: ["hook-letter"], method: "secure_link", staff: "Dr Test" }));
   await hook.until(() => hook.deliveries.at(-1)?.payload.type === "share.created");
-  const links = (await app.clinic.call("GET", `/api/v1/clinic/patients/${P}/links`)).json;
+  const links = (await app.clinic.call("GET", `/api/v1/clinic/patients/${P}/links`)).json.items;
   const live = links.find((l) => l.revoked_at == null);
   assert.ok(live, JSON.stringify(links));
   hook.failNext(1);

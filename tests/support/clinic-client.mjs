@@ -40,8 +40,32 @@ export function clinicClient(base, apiKey) {
       call("PUT", path, JSON.stringify(body), { "content-type": "application/json" }),
     postJson: (path, body) =>
       call("POST", path, JSON.stringify(body), { "content-type": "application/json" }),
-    history: (patientId) => call("GET", `/api/v1/clinic/patients/${patientId}/history`),
+    history: (patientId) => list(`/api/v1/clinic/patients/${patientId}/history`),
+    list,
   };
+
+  /**
+   * Every item of a paged list (`{items, next}`), following `next` to the last page:
+   * `{status, json: [...items], pages}`. A refusal comes back as the refusing page's answer.
+   */
+  async function list(path, { limit } = {}) {
+    const items = [];
+    let cursor = null;
+    let pages = 0;
+    for (;;) {
+      const params = new URLSearchParams();
+      if (limit) params.set("limit", String(limit));
+      if (cursor) params.set("cursor", cursor);
+      const sep = path.includes("?") ? "&" : "?";
+      const query = params.toString();
+      const res = await call("GET", query ? `${path}${sep}${query}` : path);
+      if (res.status !== 200) return res;
+      pages += 1;
+      items.push(...res.json.items);
+      cursor = res.json.next;
+      if (!cursor) return { status: 200, json: items, headers: res.headers, pages };
+    }
+  }
 }
 
 /** Creates the demo patient and documents and shares them all by secure link. */

@@ -8,6 +8,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes, createPrivateKey, sign } from "node:crypto";
 import { clinicClient, jsonOrText } from "./clinic-client.mjs";
+import { checkResponsesOf } from "./openapi.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const MAIL_API_KEY = "test-mail-key";
@@ -174,6 +175,9 @@ export async function startSealpost({ mailBase, extraVars = {}, adopt = true, pe
     if (Date.now() > deadline) throw new Error(`wrangler did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // From here on every answer of this Worker is checked against docs/openapi.yaml
+  // (tests/support/openapi.mjs; SEALPOST_OPENAPI_CHECK=0 turns it off while debugging).
+  checkResponsesOf(base);
   const operator = operatorClient(base, operatorKey);
   if (adopt) {
     const adopted = await operator.createPractice({

@@ -29,7 +29,7 @@ pub async fn carry_out(
         .get("content-length")?
         .unwrap_or_default();
     let mut asking = extra.to_vec();
-    asking.push((internal::DECLARED_LENGTH, declared));
+    asking.push((internal::DECLARED_LENGTH, declared.clone()));
     let mut answer = stub
         .fetch_with_request(forward::request(&original, &asking, Body::Empty)?)
         .await?;
@@ -40,6 +40,8 @@ pub async fn carry_out(
     let order: UploadOrder = answer.json().await?;
     let stored = store(env, &mut original, &order).await?;
     let mut recording = extra.to_vec();
+    // Both steps describe the body alike (an `Idempotency-Key` fingerprints an upload by it).
+    recording.push((internal::DECLARED_LENGTH, declared));
     recording.push((
         internal::UPLOAD,
         serde_json::to_string(&stored)

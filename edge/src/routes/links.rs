@@ -5,13 +5,15 @@
 
 use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::{ContactId, LinkId};
+use sealpost_shared::page::{page_of, List, Page, PageRequest};
 use sealpost_shared::recipients::RecipientRef;
 use sealpost_shared::token::LINK_LIFETIME;
 use sealpost_shared::webhook::{AccessRevoked, Event, RevokedScope};
 use sealpost_shared::wire::LinkEntry;
-use worker::Response;
+use worker::{Request, Response};
 
 use super::clinic::{known_patient, not_found, patient_id, PRACTICE};
+use super::paging;
 use crate::http::{json_ok, AppError};
 use crate::staff::Caller;
 use crate::store::db::PatientLinkRow;
@@ -47,16 +49,23 @@ fn entry(row: PatientLinkRow) -> Option<LinkEntry> {
     })
 }
 
-/// `GET /api/v1/clinic/patients/{patient}/links`: every link sent for the patient, newest first.
-pub fn list(ctx: &Ctx, raw_patient: &str) -> Result<Response, AppError> {
+/// `GET /api/v1/clinic/patients/{patient}/links?limit=&cursor=`: every link sent for the
+/// patient, newest first, a page at a time.
+pub fn list(ctx: &Ctx, req: &Request, raw_patient: &str) -> Result<Response, AppError> {
+    let page: PageRequest<(i64, i64)> = paging::request(req, List::Links)?;
     let patient = known_patient(ctx, raw_patient)?;
-    let links: Vec<LinkEntry> = ctx
+    let rows = ctx
         .db
-        .links_of_patient(patient.as_str())?
-        .into_iter()
-        .filter_map(entry)
-        .collect();
-    json_ok(&links)
+        .links_of_patient(patient.as_str(), page.after, page.fetch())?;
+    let page = page_of(List::Links, rows, page.limit, |r| (r.issued_at, r.row));
+    json_ok(&Page {
+        items: page
+            .items
+            .into_iter()
+            .filter_map(entry)
+            .collect::<Vec<LinkEntry>>(),
+        next: page.next,
+    })
 }
 
 /// `DELETE /api/v1/clinic/patients/{patient}/links/{link}`: revokes one link. Other links of

@@ -3,8 +3,10 @@
 
 mod clinic;
 mod dev;
+mod idempotency;
 mod links;
 mod origin;
+mod paging;
 mod people;
 mod portal;
 mod team;
@@ -22,13 +24,23 @@ use crate::store::Ctx;
 
 /// The largest body a route accepts: a document upload's limit, or a JSON body's.
 pub fn body_limit(method: &Method, path: &str) -> u64 {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        (Method::Put, ["api", "v1", "clinic", "patients", _, "documents", _]) => {
-            clinic::MAX_UPLOAD_BYTES
-        }
-        _ => MAX_JSON_BODY,
+    if is_upload(method, path) {
+        clinic::MAX_UPLOAD_BYTES
+    } else {
+        MAX_JSON_BODY
     }
+}
+
+/// A document upload (its bytes stay in the Worker; see `front::upload`).
+pub fn is_upload(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        (method, segments.as_slice()),
+        (
+            Method::Put,
+            ["api", "v1", "clinic", "patients", _, "documents", _]
+        )
+    )
 }
 
 /// Identifies the caller of a clinic API route and checks their role allows `action`.
@@ -45,14 +57,29 @@ async fn caller(ctx: &Ctx, req: &Request, action: Action) -> Result<Caller, AppE
 /// response has been sent") and which made later requests hang. Draining instead of
 /// cancelling lets that pipe finish first; it streams, so even a refused 100 MiB upload is
 /// never held in memory.
+///
+/// A clinic write with an `Idempotency-Key` goes through [`idempotency`]: a retry gets the first
+/// answer without the route running again.
 pub async fn handle(ctx: &Ctx, mut req: Request) -> Result<Response, AppError> {
-    let result = route(ctx, &mut req).await;
+    let (result, claim) = match idempotency::begin(ctx, &mut req).await {
+        Err(err) => (Err(err), None),
+        Ok(idempotency::Begin::Answer(replay)) => (Ok(replay), None),
+        Ok(idempotency::Begin::Run { rebuilt, claim }) => {
+            if let Some(rebuilt) = rebuilt {
+                req = rebuilt;
+            }
+            (route(ctx, &mut req).await, claim)
+        }
+    };
     if !req.inner().body_used() && req.inner().body().is_some() {
         if let Ok(mut body) = req.stream() {
             while let Some(Ok(_)) = body.next().await {}
         }
     }
-    result
+    match claim {
+        Some(claim) => idempotency::finish(ctx, claim, result).await,
+        None => result,
+    }
 }
 
 async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
@@ -98,11 +125,11 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         }
         (Method::Get, ["api", "v1", "clinic", "patients", id, "history"]) => {
             caller(ctx, req, Action::View).await?;
-            clinic::history(ctx, id)
+            clinic::history(ctx, req, id)
         }
         (Method::Get, ["api", "v1", "clinic", "patients", id, "shares"]) => {
             caller(ctx, req, Action::View).await?;
-            clinic::shares(ctx, id)
+            clinic::shares(ctx, req, id)
         }
         (Method::Get, ["api", "v1", "clinic", "settings", "origin"]) => {
             caller(ctx, req, Action::ChangeSettings).await?;
@@ -155,7 +182,7 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         }
         (Method::Get, ["api", "v1", "clinic", "patients", id, "documents"]) => {
             caller(ctx, req, Action::View).await?;
-            clinic::patient_documents(ctx, id)
+            clinic::patient_documents(ctx, req, id)
         }
         (
             Method::Get,
@@ -166,15 +193,15 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
         }
         (Method::Get, ["api", "v1", "clinic", "contacts"]) => {
             caller(ctx, req, Action::View).await?;
-            clinic::practice_contacts(ctx)
+            clinic::practice_contacts(ctx, req)
         }
         (Method::Get, ["api", "v1", "clinic", "audit"]) => {
             caller(ctx, req, Action::View).await?;
-            clinic::practice_audit(ctx)
+            clinic::practice_audit(ctx, req)
         }
         (Method::Get, ["api", "v1", "clinic", "patients", patient, "links"]) => {
             caller(ctx, req, Action::View).await?;
-            links::list(ctx, patient)
+            links::list(ctx, req, patient)
         }
         (Method::Delete, ["api", "v1", "clinic", "patients", patient, "links", link]) => {
             let caller = caller(ctx, req, Action::Unshare).await?;

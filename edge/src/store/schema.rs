@@ -202,7 +202,29 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sms_codes_by_recipient ON sms_codes(recipient_id, issued_at);
     CREATE INDEX sms_sends_by_recipient ON sms_sends(recipient_id, sent_at);
     ",
-    // 8 (10 once merged after idempotency/pagination and the mail-queue rework): the clinic's
+    // 8: the clinic API's idempotency keys and its paged lists. A key is remembered per caller
+    // (`key:<api key id>` or `staff:<email>`) for 24 hours from its first use: the request's
+    // fingerprint (SHA-256 of method, path and body), and once it finished, its answer
+    // (`status` NULL while it runs). Pruned by age on each new key (`idempotency_by_created`).
+    // The lists page in a stable order with keyset cursors, each read along an index: patients
+    // and contacts by (name, id), a patient's documents newest first by (created_at, id).
+    "
+    CREATE TABLE idempotency (
+        caller TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status INTEGER,
+        content_type TEXT,
+        body TEXT,
+        PRIMARY KEY (caller, key)
+    );
+    CREATE INDEX idempotency_by_created ON idempotency(created_at);
+    CREATE INDEX patients_by_name ON patients(name, id);
+    CREATE INDEX contacts_by_name ON contacts(scope, patient_id, name, id);
+    CREATE INDEX documents_by_patient_created ON documents(patient_id, created_at, id);
+    ",
+    // 9 (10 once merged after the mail-queue rework's 9): the clinic's
     // webhook deliveries, one row per event (`id` is the event id the receiver de-duplicates
     // on), its signed body fixed when the event happened. `next_attempt_at` is also the claim:
     // an attempt moves it a lease ahead before sending, so nothing is sent twice at once.

@@ -387,6 +387,7 @@ fn clinic_system() -> crate::staff::Caller {
         email: None,
         role: sealpost_shared::staff::Role::Admin,
         dev_identity: false,
+        key_id: Some("k1".to_owned()),
     }
 }
 

@@ -3,12 +3,14 @@
 use sealpost_shared::checks::CheckSettings;
 use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::ContactId;
+use sealpost_shared::page::{page_of, List, Page, PageRequest};
 use sealpost_shared::recipients::{reachable, RecipientKind};
 use sealpost_shared::text::{collect, optional_text, required_text};
 use sealpost_shared::wire::{ContactEntry, ContactUpsert};
 use worker::{Request, Response};
 
 use crate::http::{json_ok, read_json, AppError};
+use crate::routes::paging;
 use crate::settings;
 use crate::staff::Caller;
 use crate::store::db::ContactRow;
@@ -129,8 +131,16 @@ pub(super) fn contact_entries(rows: Vec<ContactRow>, checks: &CheckSettings) -> 
         .collect()
 }
 
-/// `GET /api/v1/clinic/contacts`: the practice's contacts.
-pub fn practice_contacts(ctx: &Ctx) -> Result<Response, AppError> {
+/// `GET /api/v1/clinic/contacts?limit=&cursor=`: the practice's contacts by name then id, a
+/// page at a time.
+pub fn practice_contacts(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    let page: PageRequest<String> = paging::request(req, List::Contacts)?;
     let checks = settings::load(&ctx.db, &ctx.cfg)?.checks;
-    json_ok(&contact_entries(ctx.db.contacts(PRACTICE, "")?, &checks))
+    let after = page.after.as_deref().unwrap_or_default();
+    let rows = ctx.db.contacts_page(PRACTICE, "", after, page.fetch())?;
+    let page = page_of(List::Contacts, rows, page.limit, |c| c.id.clone());
+    json_ok(&Page {
+        items: contact_entries(page.items, &checks),
+        next: page.next,
+    })
 }

@@ -5,8 +5,10 @@ use sealpost_shared::documents::{claim_document_id, DocumentClaim};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::{DocumentId, PatientId};
+use sealpost_shared::page::{page_of, List, PageRequest};
 use sealpost_shared::tenancy::document_storage_key;
 use sealpost_shared::text::required_text;
+use sealpost_shared::time::from_unix_seconds;
 use sealpost_shared::wire::{
     ApiError, Document, DocumentKind, DocumentUpload, ExternalDocument, StaffDocument,
 };
@@ -16,6 +18,8 @@ use crate::http::{json_ok, json_response, read_json, AppError};
 use crate::internal;
 use crate::origin;
 use crate::origin::{Stored, UploadOrder};
+use crate::routes::idempotency::{upload_answer, upload_check, UploadKey};
+use crate::routes::paging;
 use crate::staff::Caller;
 use crate::store::db::DocumentRow;
 use crate::store::Ctx;
@@ -47,6 +51,14 @@ pub async fn upload_document(
         .query()
         .map_err(|_| invalid("query must give kind, title and date (YYYY-MM-DD)"))?;
     let title = required_text("title", &meta.title, MAX_TITLE).map_err(refuse_one)?;
+    // A retry under the same key gets the first answer at either step; in the first, that
+    // answer carries no upload order, so the Worker never reads or stores the body.
+    let idempotency = UploadKey::of(req, caller)?;
+    if let Some(key) = &idempotency {
+        if let Some(replay) = upload_check(ctx, key, crate::store::clock())? {
+            return Ok(replay);
+        }
+    }
     if ctx.db.patient(patient.as_str())?.is_none() {
         return Err(not_found("No patient with this id."));
     }
@@ -125,6 +137,12 @@ pub async fn upload_document(
         size: stored.size,
         content_type,
     };
+    if let Some(key) = &idempotency {
+        // Kept in the same turn as the document's record (no await since the check above).
+        let body = serde_json::to_string(&document)
+            .map_err(|_| AppError::internal("document not serialisable"))?;
+        upload_answer(ctx, key, from_unix_seconds(now), 201, &body)?;
+    }
     Ok(json_response(&document, 201))
 }
 
@@ -265,14 +283,21 @@ pub async fn delete_document(
     json_ok(&serde_json::json!({ "deleted": doc.id }))
 }
 
-/// `GET /api/v1/clinic/patients/{id}/documents`: every live document, most recently
-/// previewed by staff first, then newest.
-pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
+/// `GET /api/v1/clinic/patients/{id}/documents?limit=&cursor=`: the live documents, newest
+/// first (by when first stored, then id), a page at a time, each with when staff last
+/// previewed it (the console puts the recently previewed first).
+pub fn patient_documents(ctx: &Ctx, req: &Request, raw_id: &str) -> Result<Response, AppError> {
+    let page: PageRequest<(i64, String)> = paging::request(req, List::Documents)?;
     let id = known_patient(ctx, raw_id)?;
-    let mut out = Vec::new();
-    for (d, last_viewed_at) in ctx.db.staff_documents(id.as_str())? {
+    let after = page.after.as_ref().map(|(at, doc)| (*at, doc.as_str()));
+    let rows = ctx.db.staff_documents(id.as_str(), after, page.fetch())?;
+    let page = page_of(List::Documents, rows, page.limit, |r| {
+        (r.created_at, r.doc.id.clone())
+    });
+    json_ok(&page.try_map(|row| {
+        let d = row.doc;
         let (id, kind, date) = d.typed()?;
-        out.push(StaffDocument {
+        Ok::<_, AppError>(StaffDocument {
             id,
             kind,
             title: d.title.clone(),
@@ -284,10 +309,9 @@ pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> 
                 .as_deref()
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default(),
-            last_viewed_at,
-        });
-    }
-    json_ok(&out)
+            last_viewed_at: row.last_viewed_at,
+        })
+    })?)
 }
 
 /// `GET /api/v1/clinic/patients/{patient}/documents/{doc}/content`: staff preview (inline,

@@ -1,6 +1,7 @@
 //! Patients: create or update, search, the patient file.
 
 use sealpost_shared::history::AuditEvent;
+use sealpost_shared::page::{page_of, List, PageRequest};
 use sealpost_shared::recipients::{is_valid_email, reachable, RecipientKind};
 use sealpost_shared::text::{collect, optional_text, required_text};
 use sealpost_shared::wire::{Patient, PatientFile, PatientSummary, PatientUpsert};
@@ -8,6 +9,7 @@ use worker::{Request, Response};
 
 use crate::http::{json_ok, read_json, AppError};
 use crate::random;
+use crate::routes::paging;
 use crate::settings;
 use crate::staff::Caller;
 use crate::store::db::PatientRow;
@@ -86,13 +88,16 @@ pub(super) struct Search {
     q: String,
 }
 
-/// `GET /api/v1/clinic/patients?q=`: patients whose name or id contains `q` (at most 50).
+/// `GET /api/v1/clinic/patients?q=&limit=&cursor=`: patients whose name or id contains `q`
+/// (every patient when it is empty), by name then id, a page at a time.
 pub fn find_patients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
     let search: Search = req.query().unwrap_or(Search { q: String::new() });
-    let rows = ctx.db.find_patients(search.q.trim())?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(PatientSummary {
+    let page: PageRequest<String> = paging::request(req, List::Patients)?;
+    let after = page.after.as_deref().unwrap_or_default();
+    let rows = ctx.db.find_patients(search.q.trim(), after, page.fetch())?;
+    let page = page_of(List::Patients, rows, page.limit, |row| row.id.clone());
+    json_ok(&page.try_map(|row| {
+        Ok::<_, AppError>(PatientSummary {
             id: patient_id(&row.id)?,
             name: row.name.clone(),
             date_of_birth: row
@@ -100,9 +105,8 @@ pub fn find_patients(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
                 .parse()
                 .map_err(|_| AppError::internal("stored date of birth unreadable"))?,
             revoked: row.revoked != 0,
-        });
-    }
-    json_ok(&out)
+        })
+    })?)
 }
 
 /// `GET /api/v1/clinic/patients/{id}`: the patient with everyone a share may go to.

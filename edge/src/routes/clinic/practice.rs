@@ -1,12 +1,14 @@
 //! The practice as its staff see it: settings, who is signed in, the practice's audit.
 
 use sealpost_shared::history::AuditEvent;
+use sealpost_shared::page::{page_of, List, Page, PageRequest};
 use sealpost_shared::practice::{changed_settings, settings_problems};
 use sealpost_shared::staff::StaffIdentity;
 use sealpost_shared::wire::PracticeSettings;
 use worker::{Request, Response};
 
 use crate::http::{json_ok, read_json, AppError};
+use crate::routes::paging;
 use crate::settings;
 use crate::staff::Caller;
 use crate::store::Ctx;
@@ -56,7 +58,30 @@ pub fn me(ctx: &Ctx, caller: &Caller) -> Result<Response, AppError> {
     })
 }
 
-/// `GET /api/v1/clinic/audit`: the practice's own events (settings changes), oldest first.
-pub fn practice_audit(ctx: &Ctx) -> Result<Response, AppError> {
-    json_ok(&ctx.db.practice_audit()?)
+/// `GET /api/v1/clinic/audit?limit=&cursor=`: the practice's own events (settings, staff and
+/// key changes), oldest first, a page at a time.
+pub fn practice_audit(ctx: &Ctx, req: &Request) -> Result<Response, AppError> {
+    audit_page(ctx, req, List::Audit, "")
+}
+
+/// A page of the audit of one patient (or with `""` of the practice), oldest first.
+pub(super) fn audit_page(
+    ctx: &Ctx,
+    req: &Request,
+    list: List,
+    patient: &str,
+) -> Result<Response, AppError> {
+    let page: PageRequest<i64> = paging::request(req, list)?;
+    let rows = ctx
+        .db
+        .audit_page(patient, page.after.unwrap_or(0), page.fetch())?;
+    let page = page_of(list, rows, page.limit, |(id, _)| *id);
+    json_ok(&Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|(_, entry)| entry)
+            .collect::<Vec<_>>(),
+        next: page.next,
+    })
 }

@@ -1,10 +1,12 @@
 //! Sharing: share by link or attachment, unshare, the shares and the sharing history.
 
+use sealpost_shared::page::{page_of, List, Page, PageRequest};
 use sealpost_shared::wire::{ShareRequest, ShareResponse, UnshareRequest};
 use worker::{Request, Response};
 
 use crate::http::{json_ok, json_response, read_json, AppError};
 use crate::mail;
+use crate::routes::paging;
 use crate::staff::Caller;
 use crate::store::Ctx;
 use crate::workflows::Practice;
@@ -46,15 +48,27 @@ pub async fn unshare(
     json_ok(&serde_json::json!({ "revoked": revoked }))
 }
 
-/// `GET /api/v1/clinic/patients/{id}/shares`: the sharing history, newest first: how, who
-/// (staff and each recipient), when, which documents, and each email's delivery status.
-pub fn shares(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
+/// `GET /api/v1/clinic/patients/{id}/shares?limit=&cursor=`: the sharing history, newest
+/// first, a page at a time: how, who (staff and each recipient), when, which documents, and
+/// each email's delivery status.
+pub fn shares(ctx: &Ctx, req: &Request, raw_id: &str) -> Result<Response, AppError> {
+    let page: PageRequest<(i64, i64)> = paging::request(req, List::Shares)?;
     let id = known_patient(ctx, raw_id)?;
-    json_ok(&ctx.db.share_history(id.as_str())?)
+    let rows = ctx
+        .db
+        .share_history_page(id.as_str(), page.after, page.fetch())?;
+    let page = page_of(List::Shares, rows, page.limit, |r| {
+        (r.entry.created_at, r.row)
+    });
+    json_ok(&Page {
+        items: page.items.into_iter().map(|r| r.entry).collect::<Vec<_>>(),
+        next: page.next,
+    })
 }
 
-/// `GET /api/v1/clinic/patients/{id}/history`: the patient's audit, oldest first.
-pub fn history(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
+/// `GET /api/v1/clinic/patients/{id}/history?limit=&cursor=`: the patient's audit, oldest
+/// first, a page at a time.
+pub fn history(ctx: &Ctx, req: &Request, raw_id: &str) -> Result<Response, AppError> {
     let id = known_patient(ctx, raw_id)?;
-    json_ok(&ctx.db.audit_for(id.as_str())?)
+    audit_page(ctx, req, List::History, id.as_str())
 }

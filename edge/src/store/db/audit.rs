@@ -2,6 +2,8 @@
 
 use sealpost_shared::history::{AuditEntry, AuditEvent};
 
+use serde::Deserialize;
+
 use super::{i, s, Db};
 use crate::http::AppError;
 
@@ -28,11 +30,40 @@ impl Db {
     }
 
     /// The practice's own events (settings changes), oldest first. They are stored with the
-    /// empty patient id.
+    /// empty patient id. (The API pages them: [`Db::audit_page`].)
+    #[cfg(test)]
     pub fn practice_audit(&self) -> Result<Vec<AuditEntry>, AppError> {
         self.audit_for("")
     }
 
+    /// A page of a patient's audit (or with `""` the practice's own), oldest first: the
+    /// events after the record `after` (`0` for the first page), at most `fetch`, each with
+    /// its record number (the page key).
+    pub fn audit_page(
+        &self,
+        patient_id: &str,
+        after: i64,
+        fetch: i64,
+    ) -> Result<Vec<(i64, AuditEntry)>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            #[serde(flatten)]
+            entry: AuditEntry,
+        }
+        Ok(self
+            .rows::<Row>(
+                "SELECT id, at, actor, event, detail FROM audit WHERE patient_id = ? AND id > ?
+                 ORDER BY id LIMIT ?",
+                &[s(patient_id), i(after), i(fetch)],
+            )?
+            .into_iter()
+            .map(|r| (r.id, r.entry))
+            .collect())
+    }
+
+    /// A patient's whole audit, oldest first (the API pages it: [`Db::audit_page`]).
+    #[cfg(test)]
     pub fn audit_for(&self, patient_id: &str) -> Result<Vec<AuditEntry>, AppError> {
         self.rows(
             "SELECT at, actor, event, detail FROM audit WHERE patient_id = ? ORDER BY id",
@@ -82,6 +113,16 @@ mod tests {
         assert_eq!(practice.len(), 1);
         assert_eq!(practice[0].actor, "staff:admin");
         assert_eq!(practice[0].detail, "practice_name");
+
+        // Paged by record number: the practice's page holds only its own events.
+        let page = db.audit_page("p1", 0, 1).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].1.event, AuditEvent::Shared);
+        let rest = db.audit_page("p1", page[0].0, 5).unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].1.event, AuditEvent::Verified);
+        assert!(db.audit_page("p1", rest[0].0, 5).unwrap().is_empty());
+        assert_eq!(db.audit_page("", 0, 5).unwrap().len(), 1);
     }
 
     #[test]

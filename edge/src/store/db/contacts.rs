@@ -67,6 +67,34 @@ impl Db {
         )
     }
 
+    /// A page of one scope's contacts by name then id: at most `fetch`, after the contact
+    /// `after` (the last id of the previous page; `""` for the first).
+    pub fn contacts_page(
+        &self,
+        scope: &str,
+        patient_id: &str,
+        after: &str,
+        fetch: i64,
+    ) -> Result<Vec<ContactRow>, AppError> {
+        self.rows(
+            &format!(
+                "SELECT {CONTACT_COLUMNS} FROM contacts WHERE scope = ? AND patient_id = ?
+                   AND (name, id) > (coalesce((SELECT c.name FROM contacts c
+                       WHERE c.scope = ? AND c.patient_id = ? AND c.id = ?), ''), ?)
+                 ORDER BY name, id LIMIT ?"
+            ),
+            &[
+                s(scope),
+                s(patient_id),
+                s(scope),
+                s(patient_id),
+                s(after),
+                s(after),
+                i(fetch),
+            ],
+        )
+    }
+
     /// Removes a contact from the directory (its recipient entries are revoked by the caller).
     pub fn delete_contact(&self, scope: &str, patient_id: &str, id: &str) -> Result<(), AppError> {
         self.run(
@@ -154,6 +182,20 @@ mod tests {
         );
         let mum = db.contact("relationship", "p1", "gp").unwrap().unwrap();
         assert_eq!(mum.relation.as_deref(), Some("mother"));
+
+        // Paged: by name, then id; after a contact's id.
+        db.upsert_contact("practice", "", "zz", "A&E", None, None, None, false, 3)
+            .unwrap();
+        let page = |after: &str| -> Vec<String> {
+            db.contacts_page("practice", "", after, 2)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect()
+        };
+        assert_eq!(page(""), ["ae", "zz"]);
+        assert_eq!(page("zz"), ["gp"]);
+        assert!(page("gp").is_empty());
 
         db.delete_contact("practice", "", "gp").unwrap();
         assert!(db.contact("practice", "", "gp").unwrap().is_none());

@@ -44,6 +44,14 @@ impl DocumentRow {
     }
 }
 
+/// A document as staff list it: the row, its page key and when staff last previewed it.
+#[derive(Debug, Clone)]
+pub struct StaffDocumentRow {
+    pub doc: DocumentRow,
+    pub created_at: i64,
+    pub last_viewed_at: Option<i64>,
+}
+
 impl Db {
     #[allow(clippy::too_many_arguments)]
     pub fn upsert_document(
@@ -104,27 +112,35 @@ impl Db {
         )
     }
 
-    /// A patient's live documents with when staff last previewed each: recently previewed
-    /// first, then by date.
+    /// A page of a patient's live documents, newest first (by when first stored, then id),
+    /// after the document whose (created_at, id) is `after` (`None` for the first page), at
+    /// most `fetch`; each with when staff last previewed it.
     pub fn staff_documents(
         &self,
         patient_id: &str,
-    ) -> Result<Vec<(DocumentRow, Option<i64>)>, AppError> {
+        after: Option<(i64, &str)>,
+        fetch: i64,
+    ) -> Result<Vec<StaffDocumentRow>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            #[serde(flatten)]
+            doc: DocumentRow,
+            created_at: i64,
+        }
         #[derive(Deserialize)]
         struct Viewed {
             id: String,
             last_viewed_at: Option<i64>,
         }
-        let docs: Vec<DocumentRow> = self.rows(
-            "SELECT d.id, d.patient_id, d.kind, d.title, d.date, d.size, d.content_type,
-                    d.storage_key, d.sections, NULL AS granted_sections
-             FROM documents d WHERE d.patient_id = ? AND d.deleted = 0
-             ORDER BY (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
-                         AND a.event = 'staff_viewed' AND a.detail = d.id) IS NULL,
-                      (SELECT max(a.at) FROM audit a WHERE a.patient_id = d.patient_id
-                         AND a.event = 'staff_viewed' AND a.detail = d.id) DESC,
-                      d.date DESC",
-            &[s(patient_id)],
+        // Before every real key: the first page.
+        let (at, id) = after.unwrap_or((i64::MAX, ""));
+        let docs: Vec<Row> = self.rows(
+            "SELECT id, patient_id, kind, title, date, size, content_type, storage_key, sections,
+                    NULL AS granted_sections, created_at
+             FROM documents WHERE patient_id = ? AND deleted = 0
+               AND (created_at, id) < (?, ?)
+             ORDER BY created_at DESC, id DESC LIMIT ?",
+            &[s(patient_id), i(at), s(id), i(fetch)],
         )?;
         let viewed: Vec<Viewed> = self.rows(
             "SELECT detail AS id, max(at) AS last_viewed_at FROM audit
@@ -133,12 +149,16 @@ impl Db {
         )?;
         Ok(docs
             .into_iter()
-            .map(|d| {
-                let at = viewed
+            .map(|r| {
+                let last_viewed_at = viewed
                     .iter()
-                    .find(|v| v.id == d.id)
+                    .find(|v| v.id == r.doc.id)
                     .and_then(|v| v.last_viewed_at);
-                (d, at)
+                StaffDocumentRow {
+                    doc: r.doc,
+                    created_at: r.created_at,
+                    last_viewed_at,
+                }
             })
             .collect())
     }
@@ -258,7 +278,7 @@ mod tests {
             ("p1", "Ann's letter")
         );
         assert_eq!(db.document_owner("d1").unwrap().as_deref(), Some("p1"));
-        assert!(db.staff_documents("p2").unwrap().is_empty());
+        assert!(db.staff_documents("p2", None, 10).unwrap().is_empty());
         // The owner may replace it, which also brings a deleted document back.
         db.delete_document("d1").unwrap();
         assert!(db.document("d1").unwrap().is_none());
@@ -313,11 +333,14 @@ mod tests {
     }
 
     #[test]
-    fn staff_documents_put_the_recently_previewed_first() {
+    fn staff_documents_page_newest_first_with_when_staff_last_previewed_each() {
         let db = two_patients();
         doc(&db, "a", "p1", "A", "2024-01-01", 1);
-        doc(&db, "b", "p1", "B", "2024-02-01", 1);
-        doc(&db, "c", "p1", "C", "2024-03-01", 1);
+        doc(&db, "b", "p1", "B", "2024-02-01", 2);
+        doc(&db, "c", "p1", "C", "2024-03-01", 2);
+        doc(&db, "d", "p1", "D", "2024-03-01", 3);
+        doc(&db, "gone", "p1", "Gone", "2024-03-01", 3);
+        db.delete_document("gone").unwrap();
         db.audit(10, "p1", "staff:x", AuditEvent::StaffViewed, "a")
             .unwrap();
         db.audit(20, "p1", "staff:x", AuditEvent::StaffViewed, "b")
@@ -330,19 +353,25 @@ mod tests {
         // Nor do other events naming the document.
         db.audit(50, "p1", "staff:x", AuditEvent::Shared, "c")
             .unwrap();
-        let got: Vec<(String, Option<i64>)> = db
-            .staff_documents("p1")
-            .unwrap()
-            .into_iter()
-            .map(|(d, at)| (d.id, at))
-            .collect();
+        let page = |after: Option<(i64, &str)>| -> Vec<(String, i64, Option<i64>)> {
+            db.staff_documents("p1", after, 2)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.doc.id, r.created_at, r.last_viewed_at))
+                .collect()
+        };
+        // Newest first; the same second is ordered by id, descending.
         assert_eq!(
-            got,
-            [
-                ("a".to_owned(), Some(30)),
-                ("b".to_owned(), Some(20)),
-                ("c".to_owned(), None)
-            ]
+            page(None),
+            [("d".to_owned(), 3, None), ("c".to_owned(), 2, None)]
         );
+        assert_eq!(
+            page(Some((2, "c"))),
+            [("b".to_owned(), 2, Some(20)), ("a".to_owned(), 1, Some(30))]
+        );
+        assert!(page(Some((1, "a"))).is_empty());
+        // Adding a document while paging does not shift the pages after the cursor.
+        doc(&db, "e", "p1", "E", "2024-04-01", 9);
+        assert_eq!(page(Some((2, "c"))).len(), 2);
     }
 }

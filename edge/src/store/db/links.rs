@@ -17,6 +17,8 @@ pub struct LinkRow {
 /// A link with the recipient it was sent to, for the clinic's list.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PatientLinkRow {
+    /// The order recorded (the page key, with `issued_at`).
+    pub row: i64,
     pub id: String,
     pub kind: String,
     pub contact_scope: Option<String>,
@@ -50,14 +52,23 @@ impl Db {
         )
     }
 
-    /// Every link sent to anyone for this patient, newest first.
-    pub fn links_of_patient(&self, patient_id: &str) -> Result<Vec<PatientLinkRow>, AppError> {
+    /// A page of the links sent to anyone for this patient, newest first (by issue time,
+    /// then the order recorded), after the link whose (issued_at, row) is `after` (`None` for
+    /// the first page), at most `fetch`.
+    pub fn links_of_patient(
+        &self,
+        patient_id: &str,
+        after: Option<(i64, i64)>,
+        fetch: i64,
+    ) -> Result<Vec<PatientLinkRow>, AppError> {
+        let (at, row) = after.unwrap_or((i64::MAX, i64::MAX));
         self.rows(
-            "SELECT l.id, r.kind, r.contact_scope, r.contact_id, l.share_id, l.issued_at,
-                    l.expires_at, l.revoked_at
+            "SELECT l.rowid AS row, l.id, r.kind, r.contact_scope, r.contact_id, l.share_id,
+                    l.issued_at, l.expires_at, l.revoked_at
              FROM recipients r JOIN links l ON l.recipient_id = r.id
-             WHERE r.patient_id = ? ORDER BY l.issued_at DESC, l.rowid DESC",
-            &[s(patient_id)],
+             WHERE r.patient_id = ? AND (l.issued_at, l.rowid) < (?, ?)
+             ORDER BY l.issued_at DESC, l.rowid DESC LIMIT ?",
+            &[s(patient_id), i(at), i(row), i(fetch)],
         )
     }
 
@@ -126,7 +137,7 @@ mod tests {
         db.revoke_link("a", 15).unwrap();
         db.revoke_link("a", 16).unwrap();
 
-        let links = db.links_of_patient("p1").unwrap();
+        let links = db.links_of_patient("p1", None, 100).unwrap();
         let got: Vec<(&str, &str, Option<&str>, Option<i64>)> = links
             .iter()
             .map(|l| {

@@ -9,6 +9,7 @@ mod attempts;
 mod audit;
 mod contacts;
 mod documents;
+mod idempotency;
 mod links;
 mod mail;
 mod patients;
@@ -27,13 +28,14 @@ mod webhooks;
 pub use self::{
     attempts::SmsCodeRow,
     contacts::ContactRow,
-    documents::DocumentRow,
+    documents::{DocumentRow, StaffDocumentRow},
+    idempotency::IdempotencyRow,
     links::{LinkRow, PatientLinkRow},
     mail::{Attachment, MailJobRow, NewMail},
     patients::PatientRow,
     recipients::RecipientRow,
     sessions::SessionRow,
-    shares::ShareRow,
+    shares::{SharePageRow, ShareRow},
     webhooks::{ClaimedDelivery, DeliveryRow},
 };
 

@@ -60,16 +60,24 @@ impl Db {
         )
     }
 
-    /// Patients whose name or id contains `q` (case-insensitive), by name, at most 50.
-    pub fn find_patients(&self, q: &str) -> Result<Vec<PatientRow>, AppError> {
+    /// Patients whose name or id contains `q` (case-insensitive), by name then id: at most
+    /// `fetch` of them, after the patient `after` (a page's last id; `""` for the first page).
+    /// The cursor is an id, never a name; the name it sorts by is looked up here.
+    pub fn find_patients(
+        &self,
+        q: &str,
+        after: &str,
+        fetch: i64,
+    ) -> Result<Vec<PatientRow>, AppError> {
         // `!` escapes LIKE's wildcards so a search for "50%" means what it says.
         let escaped = q.replace('!', "!!").replace('%', "!%").replace('_', "!_");
         let pattern = format!("%{escaped}%");
         self.rows(
             "SELECT id, name, date_of_birth, email, mobile, access_epoch, revoked FROM patients
              WHERE (name LIKE ? ESCAPE '!' OR id LIKE ? ESCAPE '!') AND erased_at IS NULL
-             ORDER BY name LIMIT 50",
-            &[s(&pattern), s(&pattern)],
+               AND (name, id) > (coalesce((SELECT p.name FROM patients p WHERE p.id = ?), ''), ?)
+             ORDER BY name, id LIMIT ?",
+            &[s(&pattern), s(&pattern), s(after), s(after), i(fetch)],
         )
     }
 
@@ -206,7 +214,7 @@ mod tests {
         db.upsert_patient("p-3", "Bob", "1990-01-01", None, None, "r3", 1)
             .unwrap();
         let names = |q: &str| -> Vec<String> {
-            db.find_patients(q)
+            db.find_patients(q, "", 50)
                 .unwrap()
                 .into_iter()
                 .map(|p| p.name)
@@ -219,6 +227,40 @@ mod tests {
         assert_eq!(names("_"), Vec::<String>::new());
         db.erase_patient("p-3", 5).unwrap();
         assert_eq!(names("p-3"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn find_patients_pages_by_name_then_id_without_gaps_or_repeats() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        // 7 patients, several sharing a name: the id breaks the tie.
+        for (id, name) in [
+            ("p7", "Cy"),
+            ("p1", "Ann"),
+            ("p3", "Ann"),
+            ("p2", "Ann"),
+            ("p5", "Bo"),
+            ("p4", "Bo"),
+            ("p6", "Ann"),
+        ] {
+            db.upsert_patient(id, name, "1990-01-01", None, None, &format!("r{id}"), 1)
+                .unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let mut rows = db.find_patients("", &after, 3).unwrap();
+            let more = rows.len() == 3;
+            rows.truncate(2);
+            if rows.is_empty() {
+                break;
+            }
+            after = rows.last().unwrap().id.clone();
+            seen.extend(rows.into_iter().map(|r| r.id));
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(seen, ["p1", "p2", "p3", "p6", "p4", "p5", "p7"]);
     }
 
     #[test]

@@ -44,6 +44,7 @@ const GROWING: &[&str] = &[
     "attempts",
     "contacts",
     "patients",
+    "idempotency",
 ];
 
 /// Full scans accepted on purpose: (table, a fragment that identifies the statement, why).
@@ -196,7 +197,8 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
             10
         )
     );
-    let _ = call!(s, db.find_patients("lee"));
+    let _ = call!(s, db.find_patients("lee", "", 51));
+    let _ = call!(s, db.find_patients("", "p1", 51));
     let _ = call!(s, db.patient("p1"));
     let _ = call!(s, db.patient_recipient("p1"));
     let _ = call!(s, db.recipient("r1"));
@@ -229,6 +231,7 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
         )
     );
     let _ = call!(s, db.contacts("practice", ""));
+    let _ = call!(s, db.contacts_page("practice", "", "gp", 51));
     let _ = call!(s, db.contact("relationship", "p1", "mum"));
     let _ = call!(
         s,
@@ -272,12 +275,13 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
         s,
         db.audit(16, "p1", "staff:a", AuditEvent::StaffViewed, "d1")
     );
-    let _ = call!(s, db.staff_documents("p1"));
+    let _ = call!(s, db.staff_documents("p1", Some((13, "d2")), 51));
     let _ = call!(s, db.documents_for("r1"));
     let _ = call!(s, db.granted_document("rc1", "d2"));
     let _ = call!(s, db.share_history("p1"));
+    let _ = call!(s, db.share_history_page("p1", Some((14, 1)), 51));
     let _ = call!(s, db.link("l1"));
-    let _ = call!(s, db.links_of_patient("p1"));
+    let _ = call!(s, db.links_of_patient("p1", Some((14, 2)), 51));
     let _ = call!(s, db.due_mail(20));
     let _ = call!(s, db.next_mail_due());
     call!(s, db.mail_failed("m1", "timeout", 40));
@@ -369,6 +373,17 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     );
     let _ = call!(s, db.practice_audit());
     let _ = call!(s, db.audit_for("p1"));
+    let _ = call!(s, db.audit_page("p1", 1, 51));
+
+    // Idempotency keys of the clinic API.
+    call!(s, db.reserve_idempotency("key:k1", "idem-1", "fp", 30));
+    let _ = call!(s, db.idempotency_record("key:k1", "idem-1"));
+    call!(
+        s,
+        db.answer_idempotency("key:k1", "idem-1", 201, "application/json", "{}")
+    );
+    call!(s, db.release_idempotency("key:k1", "idem-1"));
+    call!(s, db.prune_idempotency(10));
 
     // Taking access away, one piece at a time and then all of it.
     call!(s, db.revoke_link("l1", 23));

@@ -16,6 +16,13 @@ pub struct ShareRow {
     pub created_at: i64,
 }
 
+/// A share in the history with its page key (its time and the order it was recorded in).
+#[derive(Debug, Clone)]
+pub struct SharePageRow {
+    pub row: i64,
+    pub entry: ShareEntry,
+}
+
 impl Db {
     pub fn insert_share(
         &self,
@@ -71,15 +78,41 @@ impl Db {
         )
     }
 
-    /// The patient's shares, newest first, each with its documents and email deliveries.
+    /// The patient's shares, newest first, each with its documents and email deliveries (the
+    /// API pages them: [`Db::share_history_page`]).
+    #[cfg(test)]
     pub fn share_history(&self, patient_id: &str) -> Result<Vec<ShareEntry>, AppError> {
-        let shares: Vec<ShareRow> = self.rows(
-            "SELECT id, staff, method, created_at FROM shares WHERE patient_id = ?
-             ORDER BY created_at DESC, rowid DESC",
-            &[s(patient_id)],
+        Ok(self
+            .share_history_page(patient_id, None, i64::MAX)?
+            .into_iter()
+            .map(|r| r.entry)
+            .collect())
+    }
+
+    /// A page of the patient's shares, newest first (by time, then the order recorded), after
+    /// the share whose (created_at, row) is `after` (`None` for the first page), at most
+    /// `fetch`; each with its documents and email deliveries.
+    pub fn share_history_page(
+        &self,
+        patient_id: &str,
+        after: Option<(i64, i64)>,
+        fetch: i64,
+    ) -> Result<Vec<SharePageRow>, AppError> {
+        #[derive(Deserialize)]
+        struct Row {
+            row: i64,
+            #[serde(flatten)]
+            share: ShareRow,
+        }
+        let (at, row) = after.unwrap_or((i64::MAX, i64::MAX));
+        let shares: Vec<Row> = self.rows(
+            "SELECT rowid AS row, id, staff, method, created_at FROM shares
+             WHERE patient_id = ? AND (created_at, rowid) < (?, ?)
+             ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            &[s(patient_id), i(at), i(row), i(fetch)],
         )?;
         let mut out = Vec::with_capacity(shares.len());
-        for share in shares {
+        for Row { row, share } in shares {
             #[derive(Deserialize)]
             struct Doc {
                 document_id: String,
@@ -97,13 +130,16 @@ impl Db {
                  WHERE share_id = ? ORDER BY rowid",
                 &[s(&share.id)],
             )?;
-            out.push(ShareEntry {
-                id: share.id,
-                staff: share.staff,
-                method: share.method,
-                created_at: share.created_at,
-                documents,
-                deliveries,
+            out.push(SharePageRow {
+                row,
+                entry: ShareEntry {
+                    id: share.id,
+                    staff: share.staff,
+                    method: share.method,
+                    created_at: share.created_at,
+                    documents,
+                    deliveries,
+                },
             });
         }
         Ok(out)
@@ -189,6 +225,17 @@ mod tests {
         );
         assert_eq!(history[1].documents, ["d3"]);
         assert!(history[0].documents.is_empty() && history[0].deliveries.is_empty());
+
+        // Paged: two at a time, continuing after the last one's (created_at, row).
+        let first = db.share_history_page("p1", None, 2).unwrap();
+        let ids: Vec<&str> = first.iter().map(|r| r.entry.id.as_str()).collect();
+        assert_eq!(ids, ["s3", "s2"]);
+        let last = &first[1];
+        let rest = db
+            .share_history_page("p1", Some((last.entry.created_at, last.row)), 2)
+            .unwrap();
+        let ids: Vec<&str> = rest.iter().map(|r| r.entry.id.as_str()).collect();
+        assert_eq!(ids, ["s1"]);
     }
 }
 
