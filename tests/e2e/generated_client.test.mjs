@@ -30,16 +30,22 @@ before(async () => {
   // or type here, or generated code that does not compile, fails the type check.
   writeFileSync(join(dir, "use.ts"), `
 import { share, getSharingHistory, getPatientHistory, upsertPatient } from "./client";
-import type { ShareRequest, ShareEntry, AuditEntry, PatientUpsert } from "./client";
+import type { ShareRequest, ShareEntryPage, AuditEntry, PatientUpsert } from "./client";
 const patient: PatientUpsert = { name: "Jane Doe", date_of_birth: "1984-03-07", email: "jane@example.com" };
 const request: ShareRequest = { patient_id: "p", document_ids: ["d"], method: "secure_link", staff: "Dr Who",
   recipients: [{ type: "patient" }] };
-export async function journey(): Promise<[ShareEntry[], AuditEntry[]]> {
+export async function journey(): Promise<[ShareEntryPage, AuditEntry[]]> {
   await upsertPatient({ path: { patient: "p" }, body: patient, throwOnError: true });
-  await share({ body: request, throwOnError: true });
-  const shares = await getSharingHistory({ path: { patient: "p" }, throwOnError: true });
-  const history = await getPatientHistory({ path: { patient: "p" }, throwOnError: true });
-  return [shares.data, history.data];
+  await share({ body: request, headers: { "Idempotency-Key": "share-p-1" }, throwOnError: true });
+  const shares = await getSharingHistory({ path: { patient: "p" }, query: { limit: 20 }, throwOnError: true });
+  const events: AuditEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await getPatientHistory({ path: { patient: "p" }, query: { cursor }, throwOnError: true });
+    events.push(...page.data.items);
+    cursor = page.data.next ?? undefined;
+  } while (cursor);
+  return [shares.data, events];
 }
 `);
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
@@ -88,20 +94,29 @@ test("a client generated from docs/openapi.yaml shares a document and reads the 
   assert.equal(uploaded.response.status, 201);
   assert.equal(uploaded.data.id, letter.id);
 
-  const shared = await sdk.share({ ...call, body: { patient_id: P, document_ids: [letter.id], method: "secure_link", staff: "Dr Generated" } });
+  const body = { patient_id: P, document_ids: [letter.id], method: "secure_link", staff: "Dr Generated" };
+  const shared = await sdk.share({ ...call, body, headers: { "Idempotency-Key": "generated-share-1" } });
   assert.equal(shared.response.status, 201);
   assert.equal(shared.data.emails_queued, 1);
   assert.ok(mail.latestLink("gen.client@example.com"), "the patient was emailed a link");
+  // A retry after a timeout, under the same key, answers the first answer and sends nothing.
+  const sent = mail.messages.length;
+  const retried = await sdk.share({ ...call, body, headers: { "Idempotency-Key": "generated-share-1" } });
+  assert.deepEqual(retried.data, shared.data);
+  assert.equal(retried.response.headers.get("idempotency-replayed"), "true");
+  assert.equal(mail.messages.length, sent);
 
   const shares = await sdk.getSharingHistory({ ...call, path: { patient: P } });
-  assert.equal(shares.data.length, 1);
-  assert.equal(shares.data[0].id, shared.data.share_id);
-  assert.equal(shares.data[0].staff, "Dr Generated");
-  assert.deepEqual(shares.data[0].documents, [letter.id]);
-  assert.equal(shares.data[0].deliveries[0].status, "sent");
+  assert.equal(shares.data.items.length, 1);
+  assert.equal(shares.data.next, null);
+  const [entry] = shares.data.items;
+  assert.equal(entry.id, shared.data.share_id);
+  assert.equal(entry.staff, "Dr Generated");
+  assert.deepEqual(entry.documents, [letter.id]);
+  assert.equal(entry.deliveries[0].status, "sent");
 
   const history = await sdk.getPatientHistory({ ...call, path: { patient: P } });
-  assert.ok(history.data.some((e) => e.event === "shared" && e.actor === "Dr Generated"), JSON.stringify(history.data));
+  assert.ok(history.data.items.some((e) => e.event === "shared" && e.actor === "Dr Generated"), JSON.stringify(history.data));
 
   // Errors come back typed as ApiError.
   const missing = await sdk.getSharingHistory({ client, path: { patient: "no-such-patient" } });

@@ -192,7 +192,7 @@ test("a patient's file, documents, contacts and shares, then every portal step",
   refused(await get("/api/v1/clinic/patients/oa-nobody/shares"));
   const links = ok(await get(`/api/v1/clinic/patients/${P}/links`));
   refused(await get("/api/v1/clinic/patients/oa-nobody/links"));
-  ok(await del(`/api/v1/clinic/patients/${P}/links/${links[0].id}`));
+  ok(await del(`/api/v1/clinic/patients/${P}/links/${links.items[0].id}`));
   refused(await del(`/api/v1/clinic/patients/${P}/links/oa-none`));
   ok(await clinic.postJson(`/api/v1/clinic/patients/${P}/unshare`, { staff: "Dr Test", recipient: { type: "relationship", id: "daughter" } }));
   refused(await clinic.postJson(`/api/v1/clinic/patients/${P}/unshare`, { staff: "Dr Test", whom: "all" }));
