@@ -366,6 +366,7 @@ pub fn delivery_label(status: DeliveryStatus) -> &'static str {
         DeliveryStatus::Sent => "Email sent",
         DeliveryStatus::Pending => "Waiting to send",
         DeliveryStatus::Outbox => "In the development outbox",
+        DeliveryStatus::Failed => "Not sent",
     }
 }
 

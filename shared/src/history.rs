@@ -169,16 +169,20 @@ impl AuditEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
-    /// Queued, or failed and waiting to be tried again (`attempts`, `last_error`).
+    /// Queued, being sent, or failed for now and waiting to be tried again (`attempts`,
+    /// `last_error`).
     Pending,
     /// The email provider accepted it.
     Sent,
     /// No provider is configured (development): kept in the dev outbox instead of sent.
     Outbox,
+    /// Never to be sent: the provider refused it for good, or it failed for too long
+    /// (`last_error` says which, in the provider's words made safe).
+    Failed,
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 3] = [Self::Pending, Self::Sent, Self::Outbox];
+    pub const ALL: [DeliveryStatus; 4] = [Self::Pending, Self::Sent, Self::Outbox, Self::Failed];
 
     /// The value stored in `mail_jobs.status` and sent on the wire (the same as serde's).
     pub fn as_str(self) -> &'static str {
@@ -186,6 +190,7 @@ impl DeliveryStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Outbox => "outbox",
+            Self::Failed => "failed",
         }
     }
 }
@@ -309,7 +314,7 @@ mod tests {
     fn delivery_status_wire_names_are_pinned() {
         for (status, name) in DeliveryStatus::ALL
             .into_iter()
-            .zip(["pending", "sent", "outbox"])
+            .zip(["pending", "sent", "outbox", "failed"])
         {
             assert_eq!(status.as_str(), name);
             assert_eq!(serde_json::to_value(status).unwrap(), name);
@@ -318,7 +323,7 @@ mod tests {
                 status
             );
         }
-        assert!(serde_json::from_str::<DeliveryStatus>(r#""failed""#).is_err());
+        assert!(serde_json::from_str::<DeliveryStatus>(r#""lost""#).is_err());
     }
 
     #[test]

@@ -202,6 +202,72 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX sms_codes_by_recipient ON sms_codes(recipient_id, issued_at);
     CREATE INDEX sms_sends_by_recipient ON sms_sends(recipient_id, sent_at);
     ",
+    // 8 (merged after the idempotency migration, whatever its number): a mail queue that
+    // cannot double-send, and evidence of delivery (issue 14, points 5 and 6).
+    // `mail_jobs` is rebuilt because SQLite cannot change a CHECK: a job may now end `failed`
+    // (refused for good, or retried too long). A job being sent carries its sender's
+    // `claim_id`, and `next_attempt_at` is then the end of the claim's lease
+    // (`sealpost_shared::mail_queue`). `recipient_id` ties a job to the recipient it is for;
+    // `sent_at` is when the provider accepted it; `outcome*` is what the provider's events said
+    // last (delivered, deferred, bounce, dropped). `mail_events` keeps each provider event id
+    // once, so a redelivered webhook changes nothing. `receipts` is what each recipient did with
+    // each share: opened, verified (document ''), viewed and downloaded (per document).
+    // `recipients.bounced_*`: the address a bounce or drop was reported for, and when.
+    "
+    CREATE TABLE mail_jobs_v8 (
+        id TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        to_email TEXT NOT NULL,
+        from_email TEXT NOT NULL,
+        from_name TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'outbox', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        share_id TEXT,
+        recipient_label TEXT,
+        attachments TEXT,
+        claim_id TEXT,
+        recipient_id TEXT,
+        sent_at INTEGER,
+        outcome TEXT,
+        outcome_at INTEGER,
+        outcome_reason TEXT
+    );
+    INSERT INTO mail_jobs_v8 (id, patient_id, to_email, from_email, from_name, subject, body,
+            status, attempts, next_attempt_at, last_error, created_at, share_id, recipient_label,
+            attachments)
+        SELECT id, patient_id, to_email, from_email, from_name, subject, body, status, attempts,
+            next_attempt_at, last_error, created_at, share_id, recipient_label, attachments
+        FROM mail_jobs ORDER BY rowid;
+    DROP TABLE mail_jobs;
+    ALTER TABLE mail_jobs_v8 RENAME TO mail_jobs;
+    CREATE INDEX mail_jobs_by_share ON mail_jobs(share_id);
+    CREATE INDEX mail_jobs_by_patient ON mail_jobs(patient_id);
+    CREATE INDEX mail_jobs_pending ON mail_jobs(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX mail_jobs_by_created ON mail_jobs(created_at);
+    CREATE TABLE mail_events (
+        event_id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE receipts (
+        share_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        document_id TEXT NOT NULL DEFAULT '',
+        event TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        times INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (share_id, recipient_id, document_id, event)
+    );
+    ALTER TABLE recipients ADD COLUMN bounced_email TEXT;
+    ALTER TABLE recipients ADD COLUMN bounced_at INTEGER;
+    ",
 ];
 
 /// Whether this database has ever been set up (a read only: a Durable Object that was never

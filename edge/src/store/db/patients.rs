@@ -294,6 +294,7 @@ mod tests {
             &super::super::NewMail {
                 id: "m1",
                 share_id: None,
+                recipient_id: None,
                 recipient_label: "patient",
                 attachments: None,
                 patient_id: "p1",

@@ -154,6 +154,7 @@ fn mail<'a>(id: &'a str, share_id: Option<&'a str>, patient_id: &'a str) -> NewM
     NewMail {
         id,
         share_id,
+        recipient_id: None,
         recipient_label: "patient",
         attachments: None,
         patient_id,
@@ -278,10 +279,19 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     let _ = call!(s, db.link("l1"));
     let _ = call!(s, db.links_of_patient("p1"));
     let _ = call!(s, db.due_mail(20));
+    let _ = call!(s, db.claim_due_mail(20, "k1", 320));
     let _ = call!(s, db.next_mail_due());
-    call!(s, db.mail_failed("m1", "timeout", 40));
-    call!(s, db.mail_delivered("m1", DeliveryStatus::Sent, false));
-    call!(s, db.mail_delivered("m2", DeliveryStatus::Outbox, true));
+    let _ = call!(s, db.mail_retry("m1", "k1", "timeout", 40));
+    let _ = call!(
+        s,
+        db.mail_delivered("m1", "k1", DeliveryStatus::Sent, false, 41)
+    );
+    let _ = call!(
+        s,
+        db.mail_delivered("m2", "k1", DeliveryStatus::Outbox, true, 41)
+    );
+    let _ = call!(s, db.mail_failed("m2", "k1", "refused"));
+    call!(s, db.insert_outbox(&mail("m3", None, "p2"), 42));
     let _ = call!(s, db.outbox());
 
     // Verification: attempts, SMS codes and sends, renewals, sessions.

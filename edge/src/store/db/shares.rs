@@ -145,6 +145,7 @@ mod tests {
                 &NewMail {
                     id,
                     share_id: Some(share),
+                    recipient_id: None,
                     recipient_label: label,
                     attachments: None,
                     patient_id: "p1",
@@ -158,7 +159,8 @@ mod tests {
             )
             .unwrap();
         }
-        db.mail_failed("m2", "mailbox full", 99).unwrap();
+        db.claim_due_mail(10, "k", 310).unwrap();
+        db.mail_retry("m2", "k", "mailbox full", 99).unwrap();
 
         let history = db.share_history("p1").unwrap();
         let ids: Vec<&str> = history.iter().map(|h| h.id.as_str()).collect();
@@ -218,6 +220,7 @@ mod wire_tests {
                 &NewMail {
                     id,
                     share_id: Some(share),
+                    recipient_id: None,
                     recipient_label: "patient",
                     attachments: None,
                     patient_id: "p1",
@@ -231,11 +234,12 @@ mod wire_tests {
             )
             .unwrap();
         }
-        db.mail_delivered("m1", DeliveryStatus::Sent, false)
+        db.claim_due_mail(10, "k", 310).unwrap();
+        db.mail_delivered("m1", "k", DeliveryStatus::Sent, false, 11)
             .unwrap();
-        db.mail_delivered("m2", DeliveryStatus::Outbox, true)
+        db.mail_delivered("m2", "k", DeliveryStatus::Outbox, true, 11)
             .unwrap();
-        db.mail_failed("m3", "mailbox full", 99).unwrap();
+        db.mail_retry("m3", "k", "mailbox full", 99).unwrap();
         let shares = serde_json::to_string(&db.share_history("p1").unwrap()).unwrap();
         assert_eq!(
             shares,
