@@ -376,6 +376,8 @@ pub fn event_label(event: &AuditEvent) -> &'static str {
         AuditEvent::Shared => "Shared",
         AuditEvent::EmailSent => "Email sent",
         AuditEvent::EmailFailed => "Email failed",
+        AuditEvent::EmailDelivered => "Email delivered",
+        AuditEvent::EmailBounced => "Email bounced",
         AuditEvent::SmsSent => "Code texted",
         AuditEvent::SmsFailed => "Text message failed",
         AuditEvent::LinkOpened => "Link opened",

@@ -16,6 +16,7 @@ mod internal;
 mod mail;
 mod origin;
 mod practice_origin;
+mod provider_events;
 mod random;
 mod routes;
 mod sealed;

@@ -22,6 +22,7 @@
 
 use futures_util::{stream, StreamExt};
 use sealpost_shared::history::{AuditEvent, DeliveryStatus};
+use sealpost_shared::mail_events::{ARG_JOB, ARG_PRACTICE};
 use sealpost_shared::mail_queue::{
     after_attempt, base64_len, provider_reason, AfterAttempt, Attempt, Base64Stream, CLAIM_LEASE,
 };
@@ -32,10 +33,6 @@ use worker::{Fetch, FixedLengthStream, Headers, Method, Request, RequestInit};
 use crate::http::AppError;
 use crate::store::db::{Attachment, MailJobRow};
 use crate::store::Ctx;
-
-/// The `custom_args` keys every message carries (SendGrid returns them in each event).
-pub const ARG_PRACTICE: &str = "sealpost_practice";
-pub const ARG_JOB: &str = "sealpost_job";
 
 /// Delivers every due job; failures are rescheduled and an alarm is set for the next try.
 /// Returns how many were delivered now.

@@ -19,6 +19,7 @@ pub mod history;
 pub mod ids;
 pub mod link_policy;
 pub mod lockout;
+pub mod mail_events;
 pub mod mail_queue;
 pub mod operator;
 pub mod origin_settings;

@@ -132,8 +132,14 @@ pub fn provider_reason(body: &str) -> String {
     if messages.is_empty() {
         return "no reason given".to_owned();
     }
-    let joined = messages.join("; ");
-    let words: Vec<String> = joined
+    safe_text(&messages.join("; "))
+}
+
+/// Text from a provider or a receiving mail server, safe to store and show: any word with an
+/// `@` (an address) or with six digits or more (a phone number) is replaced, control
+/// characters are dropped, and the text is bounded.
+pub fn safe_text(text: &str) -> String {
+    let words: Vec<String> = text
         .split_whitespace()
         .map(|word| {
             let digits = word.chars().filter(char::is_ascii_digit).count();

@@ -26,12 +26,13 @@ use crate::origin::{Disposition, NoteOrder, StreamOrder};
 use crate::random;
 use crate::settings;
 use crate::sms;
+use crate::store::db::Receipt;
 use crate::store::db::SessionRow;
 use crate::store::Ctx;
 use crate::webhook;
 use crate::workflows::link_access::{challenge, live_link, wrong_challenge, Session};
 use crate::workflows::links::on_file;
-use crate::workflows::{open as opening, verify, Practice};
+use crate::workflows::{delivery, open as opening, verify, Practice};
 
 /// How stale a session's last-seen time may get before a request writes it again.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -273,6 +274,17 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
             event.clone(),
             &doc.id,
         )?;
+        let what = match disposition {
+            Disposition::Attachment => Receipt::Downloaded,
+            Disposition::Inline => Receipt::Viewed,
+        };
+        delivery::record_receipt(
+            &Practice::from(ctx),
+            &row.recipient_id,
+            None,
+            Some(&doc.id),
+            what,
+        )?;
         webhook::notify(ctx, event, &row.patient_id, Some(&doc.id));
     }
     // The Worker streams the bytes (range and HEAD included): they never pass through here.
@@ -302,6 +314,13 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         "recipient",
         AuditEvent::Viewed,
         &doc.id,
+    )?;
+    delivery::record_receipt(
+        &Practice::from(ctx),
+        &row.recipient_id,
+        None,
+        Some(&doc.id),
+        Receipt::Viewed,
     )?;
     webhook::notify(ctx, AuditEvent::Viewed, &row.patient_id, Some(&doc.id));
     // The Worker reads the note and keeps only the granted sections.

@@ -13,6 +13,7 @@ use super::link_access::{access_of, challenge, holder, reject, LiveLink};
 use super::links::{on_file, send_link, LinkMail};
 use super::Practice;
 use crate::http::AppError;
+use crate::store::db::Receipt;
 
 /// What opening decided, and what is left to carry out outside the practice's state.
 #[derive(Debug)]
@@ -58,6 +59,14 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                 "recipient",
                 AuditEvent::LinkOpened,
                 &holder.recipient.id,
+            )?;
+            let share = ctx.db.link(claims.link.as_str())?.and_then(|l| l.share_id);
+            super::delivery::record_receipt(
+                ctx,
+                &holder.recipient.id,
+                share.as_deref(),
+                None,
+                Receipt::Opened,
             )?;
             let opened_for = Some(holder.patient.id.clone());
             let link = LiveLink {

@@ -14,6 +14,7 @@ mod mail;
 mod patients;
 #[cfg(test)]
 mod query_plans;
+mod receipts;
 mod recipients;
 mod sessions;
 mod settings;
@@ -30,6 +31,7 @@ pub use self::{
     links::{LinkRow, PatientLinkRow},
     mail::{Attachment, MailJobRow, NewMail},
     patients::PatientRow,
+    receipts::{MailOutcomeRow, Receipt, ReceiptRow},
     recipients::RecipientRow,
     sessions::SessionRow,
     shares::ShareRow,

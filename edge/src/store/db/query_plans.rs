@@ -17,13 +17,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sealpost_shared::history::{AuditEvent, DeliveryStatus};
+use sealpost_shared::history::{AuditEvent, DeliveryStatus, ProviderOutcome};
 use sealpost_shared::lockout::AttemptState;
 use sealpost_shared::staff::{ApiKeyEntry, Role, StaffMember};
 use sealpost_shared::time::from_unix_seconds;
 use sealpost_shared::wire::ShareMethod;
 
-use super::{Db, NewMail};
+use super::{Db, NewMail, Receipt};
 use crate::store::sqlite::SqliteSql;
 
 /// The tables that grow with use: a full scan of any of them fails the test.
@@ -43,6 +43,8 @@ const GROWING: &[&str] = &[
     "attempts",
     "contacts",
     "patients",
+    "mail_events",
+    "receipts",
 ];
 
 /// Full scans accepted on purpose: (table, a fragment that identifies the statement, why).
@@ -292,6 +294,27 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     );
     let _ = call!(s, db.mail_failed("m2", "k1", "refused"));
     call!(s, db.insert_outbox(&mail("m3", None, "p2"), 42));
+
+    // Evidence of delivery: provider events, the bounce flag, read receipts.
+    let _ = call!(s, db.mail_outcome("m1"));
+    let _ = call!(
+        s,
+        db.record_mail_event("e1", "m1", ProviderOutcome::Bounced, 43)
+    );
+    call!(
+        s,
+        db.set_mail_outcome("m1", ProviderOutcome::Bounced, 43, Some("550"))
+    );
+    call!(s, db.flag_bounced("r1", "a@example.org", 43));
+    call!(s, db.clear_bounced("r1", "a@example.org", 44));
+    let _ = call!(s, db.latest_share_of("r1"));
+    let _ = call!(s, db.grant_share("r1", "d1"));
+    call!(
+        s,
+        db.record_receipt("s1", "r1", Some("d1"), Receipt::Viewed, 45)
+    );
+    call!(s, db.record_receipt("s1", "r1", None, Receipt::Opened, 45));
+    let _ = call!(s, db.receipts_of_share("s1"));
     let _ = call!(s, db.outbox());
 
     // Verification: attempts, SMS codes and sends, renewals, sessions.
