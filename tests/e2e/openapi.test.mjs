@@ -69,6 +69,8 @@ function operatorRoutes() {
 const WORKER_ONLY = {
   // Answered from the directory's memberships (`destination::staff_practices`, any method).
   "/api/v1/staff/practices": ["GET"],
+  // SendGrid's Event Webhook, verified and split by practice in the Worker (`provider_events`).
+  "/api/v1/providers/sendgrid/events": ["POST"],
 };
 
 function workerRoutes(practicePaths) {

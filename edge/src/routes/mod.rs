@@ -62,22 +62,6 @@ async fn route(ctx: &Ctx, req: &mut Request) -> Result<Response, AppError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
     match (method, segments.as_slice()) {
-        // The mail provider's events, from the Worker only (`provider_events`): no client
-        // reaches an `/internal/` path, the Worker forwards only `/api/` and `/dev/` ones.
-        (Method::Post, ["internal", "mail-events"]) => {
-            // At most what the Worker accepted from the provider (each event smaller here).
-            let body =
-                crate::http::read_bounded(req, sealpost_shared::mail_events::MAX_EVENTS_BODY)
-                    .await?;
-            let events: Vec<sealpost_shared::mail_events::MailEvent> =
-                serde_json::from_slice(&body)
-                    .map_err(|_| AppError::internal("mail events from the Worker unreadable"))?;
-            let recorded = crate::workflows::delivery::record_events(
-                &crate::workflows::Practice::from(ctx),
-                &events,
-            )?;
-            crate::http::json_ok(&serde_json::json!({ "recorded": recorded }))
-        }
         // Clinic API (bearer key).
         (Method::Put, ["api", "v1", "clinic", "patients", id]) => {
             let caller = caller(ctx, req, Action::Share).await?;
