@@ -34,20 +34,34 @@ use crate::http::AppError;
 use crate::store::db::{Attachment, MailJobRow};
 use crate::store::Ctx;
 
-/// Delivers every due job; failures are rescheduled and an alarm is set for the next try.
+/// The most jobs one delivery sends; the alarm takes the rest.
+const MAX_PER_DELIVERY: usize = 50;
+
+/// Delivers the due jobs; failures are rescheduled and an alarm is set for the next try.
 /// Returns how many were delivered now.
 pub async fn deliver_due(ctx: &Ctx) -> Result<u32, AppError> {
-    let now = ctx.now_secs();
     let claim = crate::random::id()?;
-    // The claim, before the first await: no other delivery sees these jobs as due now.
-    let jobs = ctx
-        .db
-        .claim_due_mail(now, &claim, (ctx.now + CLAIM_LEASE).timestamp())?;
     let mut delivered = 0;
-    for job in jobs {
+    // One job at a time, each claimed just before it is sent, so its lease runs from its own
+    // send (a slow provider cannot make a later job's lease run out while it waits its turn).
+    for _ in 0..MAX_PER_DELIVERY {
+        let now = crate::store::clock();
+        // The claim, before the await: no other delivery sees this job as due now.
+        let Some(job) = ctx
+            .db
+            .claim_due_mail(now.timestamp(), &claim, (now + CLAIM_LEASE).timestamp(), 1)?
+            .pop()
+        else {
+            break;
+        };
         if ctx.cfg.mail.api_base.is_empty() {
-            ctx.db
-                .mail_delivered(&job.id, &claim, DeliveryStatus::Outbox, true, now)?;
+            ctx.db.mail_delivered(
+                &job.id,
+                &claim,
+                DeliveryStatus::Outbox,
+                true,
+                now.timestamp(),
+            )?;
             delivered += 1;
             continue;
         }

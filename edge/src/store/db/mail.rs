@@ -90,16 +90,17 @@ impl Db {
         )
     }
 
-    /// Claims the jobs due at `now` for one delivery: each gets `claim_id` and is not due again
-    /// until `lease_until`, so another delivery running meanwhile (a share, an opening, the
-    /// alarm) skips it, and a delivery that crashed frees it when the lease ends. The read and
-    /// the claim are one synchronous run (atomic in the Durable Object): call it before any
-    /// `await`. Returns the claimed jobs, oldest first.
+    /// Claims up to `limit` jobs due at `now` for one delivery: each gets `claim_id` and is not
+    /// due again until `lease_until`, so another delivery running meanwhile (a share, an
+    /// opening, the alarm) skips it, and a delivery that crashed frees it when the lease ends.
+    /// The read and the claim are one synchronous run (atomic in the Durable Object): call it
+    /// before any `await`. Returns the claimed jobs, oldest first.
     pub fn claim_due_mail(
         &self,
         now: i64,
         claim_id: &str,
         lease_until: i64,
+        limit: i64,
     ) -> Result<Vec<MailJobRow>, AppError> {
         #[derive(Deserialize)]
         struct Id {
@@ -107,8 +108,8 @@ impl Db {
         }
         let due: Vec<Id> = self.rows(
             "SELECT id FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
-             ORDER BY next_attempt_at LIMIT 50",
-            &[i(now)],
+             ORDER BY next_attempt_at LIMIT ?",
+            &[i(now), i(limit)],
         )?;
         let mut claimed = Vec::with_capacity(due.len());
         for job in due {
@@ -254,7 +255,7 @@ mod tests {
     }
 
     fn claim(db: &Db, now: i64, claim: &str) -> Vec<String> {
-        db.claim_due_mail(now, claim, now + 300)
+        db.claim_due_mail(now, claim, now + 300, 50)
             .unwrap()
             .into_iter()
             .map(|m| m.id)

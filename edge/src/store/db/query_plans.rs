@@ -281,7 +281,7 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     let _ = call!(s, db.link("l1"));
     let _ = call!(s, db.links_of_patient("p1"));
     let _ = call!(s, db.due_mail(20));
-    let _ = call!(s, db.claim_due_mail(20, "k1", 320));
+    let _ = call!(s, db.claim_due_mail(20, "k1", 320, 50));
     let _ = call!(s, db.next_mail_due());
     let _ = call!(s, db.mail_retry("m1", "k1", "timeout", 40));
     let _ = call!(

@@ -230,7 +230,7 @@ mod tests {
             )
             .unwrap();
         }
-        db.claim_due_mail(10, "k", 310).unwrap();
+        db.claim_due_mail(10, "k", 310, 50).unwrap();
         db.mail_retry("m2", "k", "mailbox full", 99).unwrap();
 
         let history = db.share_history("p1").unwrap();
@@ -305,7 +305,7 @@ mod wire_tests {
             )
             .unwrap();
         }
-        db.claim_due_mail(10, "k", 310).unwrap();
+        db.claim_due_mail(10, "k", 310, 50).unwrap();
         db.mail_delivered("m1", "k", DeliveryStatus::Sent, false, 11)
             .unwrap();
         db.mail_delivered("m2", "k", DeliveryStatus::Outbox, true, 11)
