@@ -3,6 +3,7 @@
 // attachments are streamed to the provider.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { startFakeMail, startSealpost } from "../support/harness.mjs";
 import { demoPatient, demoDocuments } from "../support/demo-docs.mjs";
 
@@ -97,4 +98,23 @@ test("a provider error backs off and is retried; the history shows the wait", as
   const [delivery] = (await sharesOf(p.id)).find((s) => s.id === shareId).deliveries;
   assert.equal(delivery.status, "sent");
   assert.equal(mail.attempts.filter((m) => m.to === p.email).length, 2, "one failure, one success");
+});
+
+test("attachments reach the provider whole, streamed with their length declared", async () => {
+  const p = await patient("mq-attach");
+  // Two documents whose sizes leave each a different remainder modulo 3 (base64 groups).
+  const a = { id: `${p.id}-scan`, kind: "lab", title: "Scan", date: "2026-11-03", contentType: "image/png", bytes: randomBytes(3 * 1024 * 1024 + 1) };
+  const b = { id: `${p.id}-letter`, kind: "letter", title: "Letter", date: "2026-11-04", contentType: "application/pdf", bytes: randomBytes(700 * 1024 + 2) };
+  ok(await app.clinic.uploadDocument(p.id, a));
+  ok(await app.clinic.uploadDocument(p.id, b));
+  const r = await share(p, [a.id, b.id], "attachment");
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  assert.equal(r.json.emails_sent, 1);
+  const msg = mail.messages.find((m) => m.to === p.email);
+  assert.deepEqual(msg.attachments.map((x) => x.filename), ["document-1.png", "document-2.pdf"]);
+  assert.ok(msg.attachments[0].bytes.equals(a.bytes), "first document intact");
+  assert.ok(msg.attachments[1].bytes.equals(b.bytes), "second document intact");
+  const [attempt] = mail.attempts.filter((m) => m.to === p.email);
+  assert.equal(Number(attempt.contentLength), attempt.bodyBytes, "the declared length is the body's");
+  assert.equal(attempt.chunked, false);
 });

@@ -77,7 +77,10 @@ export async function startFakeMail() {
           return fail(400, "not JSON");
         }
         const to = msg?.personalizations?.[0]?.to?.[0]?.email;
-        attempts.push({ to, mode: state.mode, contentLength: req.headers["content-length"] });
+        attempts.push({
+          to, mode: state.mode, contentLength: req.headers["content-length"], chunked: req.headers["transfer-encoding"] === "chunked",
+          bodyBytes: Buffer.byteLength(body),
+        });
         if (state.mode === "down") return fail(500, "provider down");
         if (state.mode === "refuse") {
           rejected.push({ status: 400, why: "refused", body });

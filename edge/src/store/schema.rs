@@ -327,3 +327,59 @@ pub fn run_migrations(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use sealpost_shared::history::DeliveryStatus;
+
+    use super::*;
+    use crate::store::db::Db;
+    use crate::store::sqlite::SqliteSql;
+
+    /// The mail queue's migration (the last) rebuilds `mail_jobs`: a practice's existing jobs
+    /// come through it unchanged, still in their order, and a pending one is still due.
+    #[test]
+    fn the_mail_queue_migration_keeps_every_job() {
+        let sql = SqliteSql::open().unwrap();
+        run_migrations(&sql, "meta", &MIGRATIONS[..MIGRATIONS.len() - 1]).unwrap();
+        for (id, status, at) in [("b", "sent", 20), ("a", "pending", 10), ("c", "outbox", 30)] {
+            sql.execute(
+                "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject,
+                     body, status, attempts, next_attempt_at, last_error, created_at, share_id,
+                     recipient_label, attachments)
+                 VALUES (?, 'p1', 'ann@example.org', 'c@example.org', 'Clinic', 'Hi', 'link', ?,
+                     1, ?, 'timeout', ?, 's1', 'patient', NULL)",
+                &[id.into(), status.into(), at.into(), at.into()],
+            )
+            .unwrap();
+        }
+        migrate(&sql).unwrap();
+        let db = Db::new(sql.clone());
+        let jobs = db.outbox().unwrap();
+        let seen: Vec<(&str, DeliveryStatus, i64)> = jobs
+            .iter()
+            .map(|j| (j.id.as_str(), j.status, j.attempts))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("c", DeliveryStatus::Outbox, 1),
+                ("b", DeliveryStatus::Sent, 1),
+                ("a", DeliveryStatus::Pending, 1)
+            ]
+        );
+        let claimed = db.claim_due_mail(15, "k", 315, 50).unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].id, "a");
+        // The queue's index is there again (the query-plan test relies on it).
+        let indexes = sql
+            .query(
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index'
+                 AND tbl_name = 'mail_jobs' AND name LIKE 'mail_jobs_%'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(indexes[0]["n"], 4);
+    }
+}
