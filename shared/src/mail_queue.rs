@@ -196,7 +196,7 @@ impl Base64Stream {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use chrono::{TimeZone, Utc};
     use proptest::prelude::*;
 
