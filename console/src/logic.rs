@@ -734,6 +734,7 @@ mod tests {
             emergency: false,
             eligible: false,
             ineligible_reason: Some(Ineligible::NoEmail),
+            email_bounced: false,
         };
         assert_eq!(
             ineligible_reason(&c),

@@ -85,6 +85,11 @@ test("a bounce flags the recipient's address and shows the reason without the ad
   assert.equal(receipt.outcome, "bounced");
   assert.equal(receipt.address_bounced, true);
   assert.equal(receipt.outcome_reason, "550 5.1.1 [address] Recipient address rejected");
+  const file = (await app.clinic.call("GET", `/api/v1/clinic/patients/${p.id}`)).json;
+  assert.equal(file.email_bounced, true, "the patient's record shows the address bounced");
+  // A new address on file: the flag was about the old one.
+  ok(await app.clinic.upsertPatient(p.id, { ...demoPatient.body, email: `${p.id}-new@example.com` }));
+  assert.equal((await app.clinic.call("GET", `/api/v1/clinic/patients/${p.id}`)).json.email_bounced, false);
   const bounced = (await auditOf(p.id)).filter((e) => e.event === "email_bounced");
   assert.equal(bounced.length, 1);
   assert.ok(!bounced[0].detail.includes("@"), bounced[0].detail);

@@ -81,6 +81,15 @@ pub fn receipt_lines(receipt: &ReadReceipt, title_of: impl Fn(&str) -> String) -
     out
 }
 
+/// A recipient's label in the share panel, saying when mail to their address bounced.
+pub fn with_bounce_note(label: String, bounced: bool) -> String {
+    if bounced {
+        format!("{label} — email bounced, check the address")
+    } else {
+        label
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sealpost_shared::history::DocumentReceipt;
@@ -92,6 +101,15 @@ mod tests {
 
     fn texts(lines: &[ReceiptLine]) -> Vec<&str> {
         lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    #[test]
+    fn a_bounced_recipient_says_so_in_the_share_panel() {
+        assert_eq!(
+            with_bounce_note("Amy Doe (daughter)".into(), true),
+            "Amy Doe (daughter) — email bounced, check the address"
+        );
+        assert_eq!(with_bounce_note("Jane".into(), false), "Jane");
     }
 
     #[test]

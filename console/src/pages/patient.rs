@@ -22,6 +22,7 @@ use crate::app::use_staff;
 use crate::components::{
     close_dialog, focus_by_id, show_dialog, ErrorSummary, Loading, PageHeading, ReadReceiptList,
 };
+use crate::logic::receipts::with_bounce_note;
 use crate::logic::{
     build_share, content_path, delivery_label, event_label, format_date, format_size, format_time,
     ineligible_reason, iso_date, kind_from_value, kind_value, method_label, preview_kind,
@@ -583,6 +584,7 @@ fn SelectionList(state: PanelState) -> impl IntoView {
 fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
     let patient_email = file.patient.email.clone();
     let patient_reason = file.ineligible_reason.map(reason_text);
+    let patient_bounced = file.email_bounced;
     let relationships = file
         .relationships
         .iter()
@@ -591,7 +593,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                 <RecipientOption
                     state=state
                     key=RecipientKey::Relationship(c.id.to_string())
-                    label=contact_label(c)
+                    label=with_bounce_note(contact_label(c), c.email_bounced)
                     email=c.email.clone()
                     reason=ineligible_reason(c)
                 />
@@ -606,7 +608,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                 <RecipientOption
                     state=state
                     key=RecipientKey::PracticeContact(c.id.to_string())
-                    label=contact_label(c)
+                    label=with_bounce_note(contact_label(c), c.email_bounced)
                     email=c.email.clone()
                     reason=ineligible_reason(c)
                 />
@@ -782,7 +784,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                     <RecipientOption
                         state=state
                         key=RecipientKey::Patient
-                        label=format!("{patient_name} (patient)")
+                        label=with_bounce_note(format!("{patient_name} (patient)"), patient_bounced)
                         email=patient_email.clone()
                         reason=patient_reason
                     />

@@ -11,7 +11,7 @@ use worker::{Request, Response};
 use crate::http::{json_ok, read_json, AppError};
 use crate::settings;
 use crate::staff::Caller;
-use crate::store::db::ContactRow;
+use crate::store::db::{ContactRow, Db};
 use crate::store::Ctx;
 
 use super::*;
@@ -106,9 +106,21 @@ pub(super) async fn upsert_contact(
 
 /// Staff's view of contacts, each with whether a share may go to them and why not: the same
 /// decision the share itself makes ([`reachable`], within [`eligible_recipient`]).
-pub(super) fn contact_entries(rows: Vec<ContactRow>, checks: &CheckSettings) -> Vec<ContactEntry> {
-    rows.into_iter()
-        .filter_map(|c| {
+/// Each says whether mail to its email on file bounced.
+pub(super) fn contact_entries(
+    db: &Db,
+    rows: Vec<ContactRow>,
+    checks: &CheckSettings,
+) -> Result<Vec<ContactEntry>, AppError> {
+    let mut bounced = Vec::with_capacity(rows.len());
+    for c in &rows {
+        let emails = db.contact_bounced_emails(&c.scope, &c.patient_id, &c.id)?;
+        bounced.push(c.email.as_ref().is_some_and(|e| emails.contains(e)));
+    }
+    Ok(rows
+        .into_iter()
+        .zip(bounced)
+        .filter_map(|(c, email_bounced)| {
             let ineligible_reason = reachable(
                 RecipientKind::Contact,
                 c.email.as_ref(),
@@ -124,13 +136,18 @@ pub(super) fn contact_entries(rows: Vec<ContactRow>, checks: &CheckSettings) -> 
                 email: c.email,
                 relation: c.relation,
                 emergency: c.emergency != 0,
+                email_bounced,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// `GET /api/v1/clinic/contacts`: the practice's contacts.
 pub fn practice_contacts(ctx: &Ctx) -> Result<Response, AppError> {
     let checks = settings::load(&ctx.db, &ctx.cfg)?.checks;
-    json_ok(&contact_entries(ctx.db.contacts(PRACTICE, "")?, &checks))
+    json_ok(&contact_entries(
+        &ctx.db,
+        ctx.db.contacts(PRACTICE, "")?,
+        &checks,
+    )?)
 }

@@ -308,6 +308,9 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     call!(s, db.flag_bounced("r1", "a@example.org", 43));
     call!(s, db.clear_bounced("r1", "a@example.org", 44));
     let _ = call!(s, db.latest_share_of("r1"));
+    let _ = call!(s, db.patient_bounced_email("p1"));
+    let _ = call!(s, db.contact_bounced_emails("practice", "", "gp"));
+    let _ = call!(s, db.contact_bounced_emails("relationship", "p1", "mum"));
     let _ = call!(s, db.grant_share("r1", "d1"));
     call!(
         s,

@@ -115,6 +115,45 @@ impl Db {
         )
     }
 
+    /// The address a bounce or drop was reported for on the patient's own recipient record.
+    pub fn patient_bounced_email(&self, patient_id: &str) -> Result<Option<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Bounced {
+            bounced_email: Option<String>,
+        }
+        Ok(self
+            .first::<Bounced>(
+                "SELECT bounced_email FROM recipients WHERE patient_id = ? AND kind = 'patient'",
+                &[s(patient_id)],
+            )?
+            .and_then(|b| b.bounced_email))
+    }
+
+    /// The addresses bounces or drops were reported for on a contact's recipient records (a
+    /// practice contact has one per patient it was shared for; `owner`: the relationship's
+    /// patient, `''` for a practice contact).
+    pub fn contact_bounced_emails(
+        &self,
+        scope: &str,
+        owner: &str,
+        contact_id: &str,
+    ) -> Result<Vec<String>, AppError> {
+        #[derive(Deserialize)]
+        struct Bounced {
+            bounced_email: String,
+        }
+        Ok(self
+            .rows::<Bounced>(
+                "SELECT bounced_email FROM recipients
+                 WHERE contact_scope = ? AND contact_id = ? AND bounced_email IS NOT NULL
+                   AND (? = '' OR patient_id = ?)",
+                &[s(scope), s(contact_id), s(owner), s(owner)],
+            )?
+            .into_iter()
+            .map(|b| b.bounced_email)
+            .collect())
+    }
+
     /// The share a recipient's access comes from most recently (for what a recipient does
     /// through a link that names no share, such as a renewed one).
     pub fn latest_share_of(&self, recipient_id: &str) -> Result<Option<String>, AppError> {
