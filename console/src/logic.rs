@@ -2,6 +2,7 @@
 //! what these return.
 
 pub mod practice;
+pub mod receipts;
 pub mod team;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -359,13 +360,14 @@ pub fn method_label(method: ShareMethod) -> &'static str {
     }
 }
 
-/// A delivery status for people. A failed email stays `Pending` (it is retried); its attempts
-/// and last error are shown beside this.
+/// A delivery status for people. An email that failed for now stays `Pending` (it is retried);
+/// one refused for good is `Failed`. Attempts and the last error are shown beside this.
 pub fn delivery_label(status: DeliveryStatus) -> &'static str {
     match status {
         DeliveryStatus::Sent => "Email sent",
         DeliveryStatus::Pending => "Waiting to send",
         DeliveryStatus::Outbox => "In the development outbox",
+        DeliveryStatus::Failed => "Not sent",
     }
 }
 
@@ -375,6 +377,8 @@ pub fn event_label(event: &AuditEvent) -> &'static str {
         AuditEvent::Shared => "Shared",
         AuditEvent::EmailSent => "Email sent",
         AuditEvent::EmailFailed => "Email failed",
+        AuditEvent::EmailDelivered => "Email delivered",
+        AuditEvent::EmailBounced => "Email bounced",
         AuditEvent::SmsSent => "Code texted",
         AuditEvent::SmsFailed => "Text message failed",
         AuditEvent::LinkOpened => "Link opened",
@@ -405,31 +409,6 @@ pub fn event_label(event: &AuditEvent) -> &'static str {
         // Written by another version of Sealpost: shown, but generically.
         AuditEvent::Unrecognised(_) => "Other event",
     }
-}
-
-/// What recipients did with a share: events from the audit between this share and the next.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ShareActivity {
-    pub opened: usize,
-    pub viewed: usize,
-    pub downloaded: usize,
-}
-
-/// Counts openings, views and downloads at or after `from` and before `until` (the next share).
-pub fn activity(events: &[(i64, AuditEvent)], from: i64, until: Option<i64>) -> ShareActivity {
-    let mut out = ShareActivity::default();
-    for (at, event) in events {
-        if *at < from || until.is_some_and(|u| *at >= u) {
-            continue;
-        }
-        match event {
-            AuditEvent::LinkOpened => out.opened += 1,
-            AuditEvent::Viewed => out.viewed += 1,
-            AuditEvent::Downloaded => out.downloaded += 1,
-            _ => {}
-        }
-    }
-    out
 }
 
 /// "Riverside – Sealpost console" for `<title>`.
@@ -755,6 +734,7 @@ mod tests {
             emergency: false,
             eligible: false,
             ineligible_reason: Some(Ineligible::NoEmail),
+            email_bounced: false,
         };
         assert_eq!(
             ineligible_reason(&c),
@@ -781,26 +761,6 @@ mod tests {
         assert_eq!(preview_kind("application/json"), PreviewKind::Other);
         assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
         assert_eq!(preview_path("p 1", "d"), "/console/preview/p%201/d");
-    }
-
-    #[test]
-    fn activity_counts_events_until_the_next_share() {
-        let events = vec![
-            (10, AuditEvent::LinkOpened),
-            (11, AuditEvent::Viewed),
-            (12, AuditEvent::Downloaded),
-            (20, AuditEvent::LinkOpened),
-            (5, AuditEvent::Viewed),
-        ];
-        assert_eq!(
-            activity(&events, 10, Some(20)),
-            ShareActivity {
-                opened: 1,
-                viewed: 1,
-                downloaded: 1
-            }
-        );
-        assert_eq!(activity(&events, 20, None).opened, 1);
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub struct MailConfig {
     pub api_key: SecretString,
     /// The general sender address.
     pub from: String,
+    /// SendGrid's Event Webhook verification key (`SENDGRID_WEBHOOK_PUBLIC_KEY`: the ECDSA
+    /// P-256 public key SendGrid shows, base64 DER). Without it the events route answers 503.
+    pub events_key: Option<p256::ecdsa::VerifyingKey>,
 }
 
 /// Cloudflare Access: the team domain (`ACCESS_TEAM_DOMAIN`, the tokens' `iss`), the
@@ -256,6 +259,16 @@ impl Config {
                 api_base: mail_api_base,
                 api_key: SecretString::new(text(env, "MAIL_API_KEY").unwrap_or_default()),
                 from: required(env, "MAIL_FROM")?,
+                events_key: match text(env, "SENDGRID_WEBHOOK_PUBLIC_KEY") {
+                    Some(key) => {
+                        Some(crate::provider_events::public_key(&key).ok_or_else(|| {
+                            AppError::internal(
+                                "SENDGRID_WEBHOOK_PUBLIC_KEY is not a base64 DER P-256 public key",
+                            )
+                        })?)
+                    }
+                    None => None,
+                },
             },
             sms: SmsConfig {
                 api_base: text(env, "SMS_API_BASE")

@@ -17,6 +17,7 @@ mod mail;
 mod origin;
 mod practice_origin;
 mod practice_webhook;
+mod provider_events;
 mod random;
 mod routes;
 mod sealed;

@@ -5,7 +5,6 @@
 //!
 //! With no `SMS_API_BASE` in local development, messages go to the dev outbox instead.
 
-use sealpost_shared::history::DeliveryStatus;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use crate::http::AppError;
@@ -41,10 +40,11 @@ pub async fn send(
             return Ok(Err(SmsFailure::NotConfigured));
         }
         let id = crate::random::id()?;
-        ctx.db.insert_mail(
+        ctx.db.insert_outbox(
             &NewMail {
                 id: &id,
                 share_id: None,
+                recipient_id: None,
                 recipient_label: "sms",
                 attachments: None,
                 patient_id,
@@ -56,7 +56,6 @@ pub async fn send(
             },
             ctx.now_secs(),
         )?;
-        ctx.db.mail_delivered(&id, DeliveryStatus::Outbox, true)?;
         return Ok(Ok(()));
     }
     let headers = Headers::new();

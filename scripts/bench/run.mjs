@@ -291,6 +291,69 @@ async function streamWithoutInspector() {
   }
 }
 
+/**
+ * Part `attachment`: one email carrying a document of BENCH_ATTACHMENT_BYTES (default 20 MiB,
+ * the attachment limit) from R2, sent to the fake provider, in workerd through Miniflare's API.
+ * workerd's RSS is sampled every 25 ms while the share sends it, and a cheap request to the same
+ * practice (its sharing history) is timed every 50 ms meanwhile: how long the practice's
+ * Durable Object stays busy while the message is built. Three shares; medians and the peak.
+ */
+async function attachmentPart() {
+  const bytes = Number(process.env.BENCH_ATTACHMENT_BYTES ?? 20 * 1024 * 1024);
+  const app = await startMiniflare();
+  const { mf, base, pids } = app;
+  try {
+    must(await app.clinic.upsertPatient("att", { ...demoPatient.body, email: "att@example.com" }), "patient");
+    const block = randomBytes(1 << 20);
+    const up = await fetch(`${base}/api/v1/clinic/patients/att/documents/big?kind=lab&title=Big&date=2026-11-01`, {
+      method: "PUT", duplex: "half",
+      body: Readable.toWeb(Readable.from((function* () { for (let off = 0; off < bytes; off += block.length) yield block.subarray(0, Math.min(block.length, bytes - off)); })())),
+      headers: { authorization: `Bearer ${app.apiKey}`, "content-type": "application/pdf", "content-length": String(bytes) },
+    });
+    const upText = await up.text();
+    if (up.status >= 300) throw new Error(`attachment upload ${up.status} ${upText}`);
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      await sleep(1000);
+      const before = rssMiB(pids);
+      let peak = before;
+      const timer = setInterval(() => { peak = Math.max(peak, rssMiB(pids)); }, 25);
+      const received = mail.messages.length;
+      // The prober is its own process: this one also runs the fake provider, whose parsing of
+      // the 27 MB message would otherwise delay the probes and be counted against the Worker.
+      const prober = spawn(process.execPath, ["-e", `
+        const [url, key] = process.argv.slice(1);
+        (async () => { for (;;) {
+          const t0 = performance.now();
+          const r = await fetch(url, { headers: { authorization: "Bearer " + key } });
+          await r.arrayBuffer();
+          process.stdout.write((performance.now() - t0) + "\\n");
+          await new Promise((r) => setTimeout(r, 50));
+        } })();
+      `, `${base}/api/v1/clinic/patients/att/shares`, app.apiKey], { stdio: ["ignore", "pipe", "inherit"] });
+      let probeOut = "";
+      prober.stdout.on("data", (d) => (probeOut += d));
+      await sleep(300);
+      const t0 = performance.now();
+      const r = await app.clinic.share({ patient_id: "att", document_ids: ["big"], method: "attachment", staff: "bench" });
+      const shareMs = performance.now() - t0;
+      prober.kill();
+      await new Promise((r) => prober.once("exit", r));
+      const probes = probeOut.trim().split("\n").map(Number).filter((x) => x > 0);
+      clearInterval(timer);
+      if (r.status !== 201 || r.json.emails_sent !== 1) throw new Error(`attachment share ${r.status} ${JSON.stringify(r.json)}`);
+      const msg = mail.messages.at(-1);
+      if (mail.messages.length !== received + 1 || msg.attachments[0].bytes.length !== bytes) throw new Error("attachment not received whole");
+      await sleep(500);
+      runs.push({ shareMs, rss: { before, peak, after: rssMiB(pids) }, probeMsMax: Math.max(...probes), probeMsMedian: median(probes), probes: probes.length });
+      log("attachment", JSON.stringify(runs.at(-1)));
+    }
+    return { bytes, workerdPids: pids.length, runs, shareMsMedian: median(runs.map((r) => r.shareMs)), rssPeakMax: Math.max(...runs.map((r) => r.rss.peak)) };
+  } finally {
+    await mf.dispose();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parts `routes` and `tenants`: the Worker in workerd through Miniflare's API (no inspector,
 // Miniflare's default no-op log), wrk on loopback, each route beside GET /health of the same
@@ -637,6 +700,7 @@ try {
   }
 
   if (want("origin")) result.origin = await streamWithoutInspector();
+  if (want("attachment")) result.attachment = await attachmentPart();
   // Both in workerd through Miniflare's API (no wrangler, no inspector); `tenants` returns a
   // `skipped` reason while the operator API does not exist.
   if (want("routes")) result.routes = await routesPart();

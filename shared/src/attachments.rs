@@ -1,7 +1,10 @@
 //! Sending documents as plain email attachments instead of a link: what may be attached.
 //!
 //! SendGrid accepts messages up to 30 MB, and attachments travel base64-encoded (4/3 larger),
-//! so the documents of one email may add up to [`MAX_ATTACHMENT_BYTES`]. Structured
+//! so the documents of one email may add up to [`MAX_ATTACHMENT_BYTES`]. That is the provider's
+//! limit, not the Worker's memory: the edge streams the message from R2 a chunk at a time
+//! (`edge/src/mail.rs`); measured, a 20 MiB attachment adds 28 MiB to workerd's RSS streamed,
+//! against 226 MiB when it was built whole (docs/BENCHMARKS.md, "Attachment email"). Structured
 //! consultation notes and chosen sections are never attached: selective sharing needs the
 //! portal, where only the chosen sections are shown.
 

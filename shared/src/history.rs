@@ -40,6 +40,12 @@ pub enum AuditEvent {
     EmailSent,
     /// An email could not be sent (detail: who it was for and why).
     EmailFailed,
+    /// The provider reported the email delivered to the receiving server (detail: who it was
+    /// for).
+    EmailDelivered,
+    /// The provider reported the email bounced or dropped (detail: who it was for, which, and
+    /// the reason made safe).
+    EmailBounced,
     /// An SMS code was sent (detail: the recipient id).
     SmsSent,
     /// An SMS code could not be sent (detail: why).
@@ -93,7 +99,7 @@ impl UnrecognisedEvent {
 
 impl AuditEvent {
     /// Every event the edge writes, in declaration order.
-    pub const KNOWN: [AuditEvent; 30] = [
+    pub const KNOWN: [AuditEvent; 32] = [
         Self::LinkOpened,
         Self::Verified,
         Self::VerificationFailed,
@@ -103,6 +109,8 @@ impl AuditEvent {
         Self::LinkRenewed,
         Self::EmailSent,
         Self::EmailFailed,
+        Self::EmailDelivered,
+        Self::EmailBounced,
         Self::SmsSent,
         Self::SmsFailed,
         Self::Shared,
@@ -138,6 +146,8 @@ impl AuditEvent {
             Self::LinkRenewed => "link_renewed",
             Self::EmailSent => "email_sent",
             Self::EmailFailed => "email_failed",
+            Self::EmailDelivered => "email_delivered",
+            Self::EmailBounced => "email_bounced",
             Self::SmsSent => "sms_sent",
             Self::SmsFailed => "sms_failed",
             Self::Shared => "shared",
@@ -170,16 +180,20 @@ impl AuditEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
-    /// Queued, or failed and waiting to be tried again (`attempts`, `last_error`).
+    /// Queued, being sent, or failed for now and waiting to be tried again (`attempts`,
+    /// `last_error`).
     Pending,
     /// The email provider accepted it.
     Sent,
     /// No provider is configured (development): kept in the dev outbox instead of sent.
     Outbox,
+    /// Never to be sent: the provider refused it for good, or it failed for too long
+    /// (`last_error` says which, in the provider's words made safe).
+    Failed,
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 3] = [Self::Pending, Self::Sent, Self::Outbox];
+    pub const ALL: [DeliveryStatus; 4] = [Self::Pending, Self::Sent, Self::Outbox, Self::Failed];
 
     /// The value stored in `mail_jobs.status` and sent on the wire (the same as serde's).
     pub fn as_str(self) -> &'static str {
@@ -187,6 +201,7 @@ impl DeliveryStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Outbox => "outbox",
+            Self::Failed => "failed",
         }
     }
 }
@@ -203,6 +218,87 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// What the mail provider reported about an email after accepting it (SendGrid's Event
+/// Webhook): the last word, by precedence ([`crate::mail_events::next_outcome`]).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderOutcome {
+    /// The receiving server accepted it.
+    Delivered,
+    /// The receiving server asked to try later; the provider keeps trying.
+    Deferred,
+    /// The receiving server refused it: the address does not work.
+    Bounced,
+    /// The provider did not send it (a previous bounce, an invalid address, a spam report).
+    Dropped,
+}
+
+impl ProviderOutcome {
+    pub const ALL: [ProviderOutcome; 4] = [
+        Self::Delivered,
+        Self::Deferred,
+        Self::Bounced,
+        Self::Dropped,
+    ];
+
+    /// The value stored in `mail_jobs.outcome` and sent on the wire (the same as serde's).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Deferred => "deferred",
+            Self::Bounced => "bounced",
+            Self::Dropped => "dropped",
+        }
+    }
+
+    /// The address did not take the email: the clinic should check it.
+    pub fn flags_address(self) -> bool {
+        matches!(self, Self::Bounced | Self::Dropped)
+    }
+}
+
+/// What one recipient did with one document of a share (first times, Unix seconds).
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentReceipt {
+    pub document_id: String,
+    #[serde(default)]
+    pub viewed_at: Option<i64>,
+    #[serde(default)]
+    pub downloaded_at: Option<i64>,
+}
+
+/// The evidence for one recipient of a share, tied to that recipient (and each document),
+/// never inferred from what happened nearby in time: when the email was handed to the
+/// provider, what the provider said happened to it, and when the recipient first opened the
+/// link, passed the check and viewed or downloaded each document.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadReceipt {
+    /// When the provider accepted the email.
+    #[serde(default)]
+    pub emailed_at: Option<i64>,
+    #[serde(default)]
+    pub outcome: Option<ProviderOutcome>,
+    #[serde(default)]
+    pub outcome_at: Option<i64>,
+    /// The receiving server's reason for a bounce, deferral or drop, made safe (no address).
+    #[serde(default)]
+    pub outcome_reason: Option<String>,
+    /// A bounce or drop was reported for this address and it is still the one this email
+    /// went to: the clinic should check the recipient's address.
+    #[serde(default)]
+    pub address_bounced: bool,
+    #[serde(default)]
+    pub opened_at: Option<i64>,
+    #[serde(default)]
+    pub verified_at: Option<i64>,
+    /// One per document of the share the recipient did something with.
+    #[serde(default)]
+    pub documents: Vec<DocumentReceipt>,
+}
+
 /// One email of a share, as the sharing history reports it.
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +312,9 @@ pub struct Delivery {
     pub attempts: i64,
     #[serde(default)]
     pub last_error: Option<String>,
+    /// The read receipt of this email's recipient.
+    #[serde(default)]
+    pub receipt: ReadReceipt,
 }
 
 /// One share in `GET /patients/{id}/shares`, newest first: who shared what, when and how,
@@ -251,6 +350,8 @@ mod tests {
             AuditEvent::LinkRenewed => "link_renewed",
             AuditEvent::EmailSent => "email_sent",
             AuditEvent::EmailFailed => "email_failed",
+            AuditEvent::EmailDelivered => "email_delivered",
+            AuditEvent::EmailBounced => "email_bounced",
             AuditEvent::SmsSent => "sms_sent",
             AuditEvent::SmsFailed => "sms_failed",
             AuditEvent::Shared => "shared",
@@ -313,7 +414,7 @@ mod tests {
     fn delivery_status_wire_names_are_pinned() {
         for (status, name) in DeliveryStatus::ALL
             .into_iter()
-            .zip(["pending", "sent", "outbox"])
+            .zip(["pending", "sent", "outbox", "failed"])
         {
             assert_eq!(status.as_str(), name);
             assert_eq!(serde_json::to_value(status).unwrap(), name);
@@ -322,7 +423,25 @@ mod tests {
                 status
             );
         }
-        assert!(serde_json::from_str::<DeliveryStatus>(r#""failed""#).is_err());
+        assert!(serde_json::from_str::<DeliveryStatus>(r#""lost""#).is_err());
+    }
+
+    #[test]
+    fn provider_outcome_wire_names_are_pinned() {
+        for (outcome, name) in
+            ProviderOutcome::ALL
+                .into_iter()
+                .zip(["delivered", "deferred", "bounced", "dropped"])
+        {
+            assert_eq!(outcome.as_str(), name);
+            assert_eq!(serde_json::to_value(outcome).unwrap(), name);
+        }
+        // A row from before read receipts reads with an empty one.
+        let old = r#"{"to_email":"a@example.org","status":"sent"}"#;
+        assert_eq!(
+            serde_json::from_str::<Delivery>(old).unwrap().receipt,
+            ReadReceipt::default()
+        );
     }
 
     #[test]
@@ -339,9 +458,23 @@ mod tests {
                 status: DeliveryStatus::Pending,
                 attempts: 1,
                 last_error: Some("mailbox full".into()),
+                receipt: ReadReceipt {
+                    emailed_at: Some(11),
+                    outcome: Some(ProviderOutcome::Bounced),
+                    outcome_at: Some(12),
+                    outcome_reason: Some("550 [address]: no such user".into()),
+                    address_bounced: true,
+                    opened_at: None,
+                    verified_at: None,
+                    documents: vec![DocumentReceipt {
+                        document_id: "d1".into(),
+                        viewed_at: Some(13),
+                        downloaded_at: None,
+                    }],
+                },
             }],
         };
-        let json = r#"{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full"}]}"#;
+        let json = r#"{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full","receipt":{"emailed_at":11,"outcome":"bounced","outcome_at":12,"outcome_reason":"550 [address]: no such user","address_bounced":true,"opened_at":null,"verified_at":null,"documents":[{"document_id":"d1","viewed_at":13,"downloaded_at":null}]}}]}"#;
         assert_eq!(serde_json::to_string(&share).unwrap(), json);
         assert_eq!(serde_json::from_str::<ShareEntry>(json).unwrap(), share);
 

@@ -20,6 +20,8 @@ pub mod idempotency;
 pub mod ids;
 pub mod link_policy;
 pub mod lockout;
+pub mod mail_events;
+pub mod mail_queue;
 #[cfg(test)]
 mod openapi;
 pub mod operator;

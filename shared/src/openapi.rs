@@ -375,6 +375,13 @@ mod tests {
         "ContactView",
         // Sent as query parameters (documented with the upload route), not as a body.
         "DocumentUpload",
+        // What the Worker hands a practice from SendGrid's Event Webhook, and SendGrid's own
+        // event as read (documented with the route).
+        "MailEvent",
+        "Raw",
+        // The provider's error body, read for its reason (`shared::mail_queue`).
+        "Errors",
+        "Message",
         // A list cursor's inside: opaque to clients (`shared::page`).
         "List",
         "Wire",

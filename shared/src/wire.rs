@@ -305,6 +305,9 @@ pub struct ContactEntry {
     /// Why not, when not eligible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ineligible_reason: Option<crate::recipients::Ineligible>,
+    /// Mail to the email on file bounced or was dropped (the provider's events): check it.
+    #[serde(default)]
+    pub email_bounced: bool,
 }
 
 /// `GET /api/v1/clinic/patients/{id}`: the patient's file for the share panel.
@@ -319,6 +322,9 @@ pub struct PatientFile {
     pub ineligible_reason: Option<crate::recipients::Ineligible>,
     pub relationships: Vec<ContactEntry>,
     pub practice_contacts: Vec<ContactEntry>,
+    /// Mail to the patient's email on file bounced or was dropped: check it.
+    #[serde(default)]
+    pub email_bounced: bool,
 }
 
 /// `GET /api/v1/clinic/patients/{id}/documents`: a document as staff see it.

@@ -30,7 +30,7 @@ const ok = (r) => assert.ok(r.status < 300, JSON.stringify(r.json));
 before(async () => {
   mail = await startFakeMail();
   access = fakeAccess();
-  app = await startSealpost({ mailBase: mail.base, extraVars: access.vars });
+  app = await startSealpost({ mailBase: mail.base, extraVars: { ...access.vars, SENDGRID_WEBHOOK_PUBLIC_KEY: mail.eventPublicKey } });
   browser = await launchBrowser();
   const c = app.clinic;
   ok(await c.upsertPatient(P, { name: "Jane Doe", date_of_birth: "1984-03-07", email: "jane.doe@example.com", mobile: "+447700900123" }));
@@ -244,7 +244,13 @@ test("staff preview a document beside the selection and add it by button, drag a
   await context.close();
 });
 
-test("staff read the sharing history with delivery and activity, and share again", async () => {
+test("staff read the sharing history with delivery and each recipient's read receipt, and share again", async () => {
+  // SendGrid reports the newest email to Amy bounced (a signed event, as the real one posts).
+  const amy = [...mail.messages].reverse().find((m) => m.to === "amy@example.com");
+  const posted = await mail.postEvents(`${app.base}/api/v1/providers/sendgrid/events`, [
+    mail.eventFor(amy, "bounce", { reason: "550 5.1.1 <amy@example.com>: mailbox unavailable" }),
+  ]);
+  assert.equal(posted.status, 204, JSON.stringify(posted.json));
   const { page, context, errors } = await staffPage(STAFF.sharer);
   await openFile(page);
   const history = page.locator(".share-list");
@@ -253,7 +259,9 @@ test("staff read the sharing history with delivery and activity, and share again
   await entry.getByText(`Secure link by ${STAFF.sharer}`).waitFor();
   await entry.getByText(/Amy Doe \(daughter\).*amy@example.com/).waitFor();
   await entry.getByText("Email sent").first().waitFor();
-  await entry.getByText(/Opened never/).waitFor();
+  await entry.getByText("Not opened yet").first().waitFor();
+  await history.getByText(/^Bounced .*\(550 5\.1\.1 \[address\] mailbox unavailable\)$/).waitFor();
+  await history.locator(".receipt__line--warning", { hasText: "Check this email address" }).first().waitFor();
   await page.getByRole("table").getByText("Shared").first().waitFor();
   await record(page, "history");
   await entry.getByRole("button", { name: /Share again/ }).click();

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomBytes, createPrivateKey, sign } from "node:crypto";
+import { randomBytes, createPrivateKey, sign, generateKeyPairSync } from "node:crypto";
 import { clinicClient, jsonOrText } from "./clinic-client.mjs";
 import { checkResponsesOf } from "./openapi.mjs";
 
@@ -26,13 +26,27 @@ async function freePort() {
 /**
  * A fake mail provider speaking SendGrid v3 `POST /v3/mail/send`. It checks each request the
  * way the real API would (auth, JSON shape) and records accepted messages.
- * `mode` = "up" | "down" (answers 500) switches behaviour at any time.
+ * `mode` = "up" | "down" (answers 500) | "refuse" (answers 400 with SendGrid's error body, which
+ * names the address, as the real one does) switches behaviour at any time; `setDelay(ms)` holds
+ * each mail answer that long (a slow provider, so deliveries overlap). Every mail request is
+ * counted in `attempts` (to, status), accepted or not.
+ *
+ * Like SendGrid's Event Webhook, it can report what happened to a message afterwards:
+ * `postEvents(url, events)` signs a JSON array of events with its own P-256 key (ECDSA over
+ * SHA-256 of timestamp + body, DER, base64, in `X-Twilio-Email-Event-Webhook-Signature`) and
+ * POSTs it; `eventPublicKey` is the public key as SendGrid shows it (base64 DER SPKI), for the
+ * Worker's `SENDGRID_WEBHOOK_PUBLIC_KEY`. `eventFor(message, event, extra)` builds one event
+ * for an accepted message, carrying the message's `custom_args` as SendGrid does.
  */
 export async function startFakeMail() {
   const messages = [];
   const sms = [];
   const rejected = [];
-  const state = { mode: "up" };
+  const attempts = [];
+  const state = { mode: "up", delayMs: 0 };
+  const events = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const eventPublicKey = events.publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  let eventCounter = 0;
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -55,23 +69,42 @@ export async function startFakeMail() {
         return res.end(JSON.stringify({ sid: "SM" + sms.length, status: "queued" }));
       }
       if (req.method !== "POST" || req.url !== "/v3/mail/send") return fail(404, "not found");
-      if (req.headers.authorization !== `Bearer ${MAIL_API_KEY}`) return fail(401, "bad key");
-      if (state.mode === "down") return fail(500, "provider down");
-      let msg;
-      try {
-        msg = JSON.parse(body);
-      } catch {
-        return fail(400, "not JSON");
-      }
-      const to = msg?.personalizations?.[0]?.to?.[0]?.email;
-      const text = msg?.content?.find((c) => c.type === "text/plain")?.value;
-      if (!to || !msg.from?.email || !msg.subject || !text) return fail(400, "bad shape");
-      const attachments = (msg.attachments ?? []).map((a) => ({
-        filename: a.filename, type: a.type, bytes: Buffer.from(a.content, "base64"),
-      }));
-      messages.push({ to, from: msg.from, subject: msg.subject, text, attachments, raw: msg });
-      res.writeHead(202);
-      res.end();
+      const answer = () => {
+        if (req.headers.authorization !== `Bearer ${MAIL_API_KEY}`) return fail(401, "bad key");
+        let msg;
+        try {
+          msg = JSON.parse(body);
+        } catch {
+          return fail(400, "not JSON");
+        }
+        const to = msg?.personalizations?.[0]?.to?.[0]?.email;
+        attempts.push({
+          to, mode: state.mode, contentLength: req.headers["content-length"], chunked: req.headers["transfer-encoding"] === "chunked",
+          bodyBytes: Buffer.byteLength(body),
+        });
+        if (state.mode === "down") return fail(500, "provider down");
+        if (state.mode === "refuse") {
+          rejected.push({ status: 400, why: "refused", body });
+          res.writeHead(400, { "content-type": "application/json" });
+          return res.end(JSON.stringify({ errors: [{
+            message: `The to email ${to} does not contain a valid address.`, field: "personalizations.0.to", help: null,
+          }] }));
+        }
+        const text = msg?.content?.find((c) => c.type === "text/plain")?.value;
+        if (!to || !msg.from?.email || !msg.subject || !text) return fail(400, "bad shape");
+        const attachments = (msg.attachments ?? []).map((a) => ({
+          filename: a.filename, type: a.type, bytes: Buffer.from(a.content, "base64"),
+        }));
+        const messageId = `msg${messages.length + 1}`;
+        messages.push({
+          to, from: msg.from, subject: msg.subject, text, attachments, raw: msg, messageId,
+          customArgs: msg.custom_args ?? msg.personalizations?.[0]?.custom_args ?? {},
+        });
+        res.writeHead(202, { "x-message-id": messageId });
+        res.end();
+      };
+      if (state.delayMs > 0) setTimeout(answer, state.delayMs);
+      else answer();
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -86,7 +119,43 @@ export async function startFakeMail() {
       const msg = [...sms].reverse().find((m) => m.to === to);
       return msg?.body.match(/\b\d{6}\b/)?.[0];
     },
+    attempts,
     setMode: (mode) => (state.mode = mode),
+    setDelay: (ms) => (state.delayMs = ms),
+    eventPublicKey,
+    /** One SendGrid event about an accepted `message` (its custom_args included). */
+    eventFor(message, event, extra = {}) {
+      eventCounter += 1;
+      return {
+        email: message.to,
+        timestamp: Math.floor(Date.now() / 1000),
+        event,
+        sg_event_id: `ev-${eventCounter}-${randomBytes(6).toString("hex")}`,
+        sg_message_id: `${message.messageId}.filter0001`,
+        ...message.customArgs,
+        ...extra,
+      };
+    },
+    /**
+     * POSTs `list` to `url` signed as SendGrid signs its Event Webhook. `tamper` changes the
+     * body after signing; `timestamp` overrides the signed time (seconds).
+     */
+    async postEvents(url, list, { tamper = false, timestamp } = {}) {
+      const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+      const payload = JSON.stringify(list);
+      const signature = sign("sha256", Buffer.from(ts + payload), events.privateKey).toString("base64");
+      const sent = tamper ? payload.replace("delivered", "bounce") : payload;
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-twilio-email-event-webhook-signature": signature,
+          "x-twilio-email-event-webhook-timestamp": ts,
+        },
+        body: sent,
+      });
+      return { status: res.status, json: jsonOrText(await res.text()) };
+    },
     /** The portal link in the newest message to `to`. */
     latestLink(to) {
       const msg = [...messages].reverse().find((m) => m.to === to);

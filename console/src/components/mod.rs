@@ -8,7 +8,9 @@ use web_sys::{HtmlDialogElement, HtmlElement};
 use crate::logic::{page_title, Problem};
 
 mod confirm_dialog;
+mod read_receipt;
 pub use confirm_dialog::ConfirmDialog;
+pub use read_receipt::ReadReceiptList;
 
 /// Moves keyboard and screen-reader focus to the element with this id, if there is one.
 pub fn focus_by_id(id: &str) {

@@ -8,7 +8,6 @@ use leptos::ev::DragEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use sealpost_shared::history::AuditEvent;
 use sealpost_shared::ids::DocumentId;
 use sealpost_shared::staff::Action;
 use sealpost_shared::wire::{
@@ -21,12 +20,13 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, ApiFailure, AuditEntry, ShareEntry};
 use crate::app::use_staff;
 use crate::components::{
-    close_dialog, focus_by_id, show_dialog, ErrorSummary, Loading, PageHeading,
+    close_dialog, focus_by_id, show_dialog, ErrorSummary, Loading, PageHeading, ReadReceiptList,
 };
+use crate::logic::receipts::with_bounce_note;
 use crate::logic::{
-    activity, build_share, content_path, delivery_label, event_label, format_date, format_size,
-    format_time, ineligible_reason, iso_date, kind_from_value, kind_value, method_label,
-    preview_kind, preview_path, reason_text, recipient_from_label, sections_offered, sender_for,
+    build_share, content_path, delivery_label, event_label, format_date, format_size, format_time,
+    ineligible_reason, iso_date, kind_from_value, kind_value, method_label, preview_kind,
+    preview_path, reason_text, recipient_from_label, sections_offered, sender_for,
     visible_documents, DocumentFilter, PreviewKind, Problem, RecipientKey, ShareChoice, KINDS,
 };
 
@@ -584,6 +584,7 @@ fn SelectionList(state: PanelState) -> impl IntoView {
 fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
     let patient_email = file.patient.email.clone();
     let patient_reason = file.ineligible_reason.map(reason_text);
+    let patient_bounced = file.email_bounced;
     let relationships = file
         .relationships
         .iter()
@@ -592,7 +593,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                 <RecipientOption
                     state=state
                     key=RecipientKey::Relationship(c.id.to_string())
-                    label=contact_label(c)
+                    label=with_bounce_note(contact_label(c), c.email_bounced)
                     email=c.email.clone()
                     reason=ineligible_reason(c)
                 />
@@ -607,7 +608,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                 <RecipientOption
                     state=state
                     key=RecipientKey::PracticeContact(c.id.to_string())
-                    label=contact_label(c)
+                    label=with_bounce_note(contact_label(c), c.email_bounced)
                     email=c.email.clone()
                     reason=ineligible_reason(c)
                 />
@@ -783,7 +784,7 @@ fn SharePanel(state: PanelState, file: PatientFile) -> impl IntoView {
                     <RecipientOption
                         state=state
                         key=RecipientKey::Patient
-                        label=format!("{patient_name} (patient)")
+                        label=with_bounce_note(format!("{patient_name} (patient)"), patient_bounced)
                         email=patient_email.clone()
                         reason=patient_reason
                     />
@@ -1184,17 +1185,9 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
             return view! { <p class="body">"Nothing has been shared with anyone yet."</p> }
                 .into_any();
         }
-        let events: Vec<(i64, AuditEvent)> = match state.history.get() {
-            Some(Ok(h)) => h.into_iter().map(|e| (e.at, e.event)).collect(),
-            _ => Vec::new(),
-        };
         let docs = state.docs_list();
-        // Newest first: the next share in time is the previous one in the list.
-        let mut next_at = None;
         let mut items = Vec::new();
         for share in list {
-            let act = activity(&events, share.created_at, next_at);
-            next_at = Some(share.created_at);
             let titles: Vec<String> = share
                 .documents
                 .iter()
@@ -1221,10 +1214,19 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
                     if let Some(err) = d.last_error.as_deref().filter(|e| !e.is_empty()) {
                         status.push_str(&format!(" (last error: {err})"));
                     }
+                    let known = docs.clone();
+                    let title_of = move |id: &str| {
+                        known
+                            .iter()
+                            .find(|doc| doc.id.as_str() == id)
+                            .map(|doc| doc.title.clone())
+                            .unwrap_or_else(|| "a deleted document".to_owned())
+                    };
                     view! {
                         <li>
                             {format!("{who}, {}: ", d.to_email)}
                             <strong>{status}</strong>
+                            <ReadReceiptList receipt=d.receipt.clone() title_of=title_of />
                         </li>
                     }
                 })
@@ -1269,14 +1271,6 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
                     <p class="doc__meta">{format_time(share.created_at)}</p>
                     <p class="body share-entry__docs">{format!("Documents: {}", titles.join(", "))}</p>
                     <ul class="share-entry__deliveries">{deliveries}</ul>
-                    <p class="body share-entry__activity">
-                        {format!(
-                            "Opened {} · Viewed {} · Downloaded {}",
-                            times(act.opened),
-                            times(act.viewed),
-                            times(act.downloaded),
-                        )}
-                    </p>
                     {again}
                 </li>
             });
@@ -1331,14 +1325,6 @@ fn HistorySection(state: PanelState, file: PatientFile, can_share: bool) -> impl
     }
 }
 
-fn times(n: usize) -> String {
-    match n {
-        0 => "never".to_owned(),
-        1 => "once".to_owned(),
-        n => format!("{n} times"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1349,12 +1335,5 @@ mod tests {
         assert_eq!(dropped_doc(&payload, "p1"), Some("doc-1".to_owned()));
         assert_eq!(dropped_doc(&payload, "p2"), None);
         assert_eq!(dropped_doc("https://evil.example/x", "p1"), None);
-    }
-
-    #[test]
-    fn times_reads_well() {
-        assert_eq!(times(0), "never");
-        assert_eq!(times(1), "once");
-        assert_eq!(times(3), "3 times");
     }
 }

@@ -10,6 +10,7 @@
 //! | `/api/v1/portal/{open,verify/…,sms/send}` | the link's signed `prc` claim     |
 //! | other `/api/v1/portal/…`                  | the session cookie's prefix       |
 //! | `/dev/outbox?practice=…` (dev only)       | the query                         |
+//! | `/api/v1/providers/sendgrid/events`       | each event's `custom_args`        |
 //!
 //! Credentials that name no practice (from before practices existed) go to the deployment's
 //! `LEGACY_PRACTICE`, and are refused when there is none.
@@ -72,6 +73,10 @@ pub async fn of(req: Request, cfg: &Config, env: &Env, now: Now) -> Result<Desti
         | ["api", "v1", "portal", "sms", "send"] => link(req, cfg, now).await,
         ["api", "v1", "portal", ..] => session(req, cfg).await,
         ["dev", "outbox"] => outbox(req, cfg).await,
+        // The mail provider's delivery events: signed by the provider, answered here.
+        ["api", "v1", "providers", "sendgrid", "events"] => Ok(Destination::Answer(
+            crate::provider_events::sendgrid(req, cfg, env, now).await?,
+        )),
         _ => Err(AppError::code(ErrorCode::NotFound)),
     }
 }

@@ -26,6 +26,10 @@ use crate::store::Ctx;
 pub fn body_limit(method: &Method, path: &str) -> u64 {
     if is_upload(method, path) {
         clinic::MAX_UPLOAD_BYTES
+    } else if *method == Method::Post
+        && path.trim_matches('/') == "api/v1/providers/sendgrid/events"
+    {
+        sealpost_shared::mail_events::MAX_EVENTS_BODY
     } else {
         MAX_JSON_BODY
     }

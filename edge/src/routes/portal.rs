@@ -26,11 +26,12 @@ use crate::origin::{Disposition, NoteOrder, StreamOrder};
 use crate::random;
 use crate::settings;
 use crate::sms;
+use crate::store::db::Receipt;
 use crate::store::db::SessionRow;
 use crate::store::Ctx;
 use crate::workflows::link_access::{challenge, live_link, wrong_challenge, Session};
 use crate::workflows::links::on_file;
-use crate::workflows::{open as opening, verify, webhooks, Practice};
+use crate::workflows::{delivery, open as opening, verify, webhooks, Practice};
 
 /// How stale a session's last-seen time may get before a request writes it again.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -272,6 +273,17 @@ pub async fn content(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, App
             &doc.id,
             downloaded,
         )?;
+        let what = match disposition {
+            Disposition::Attachment => Receipt::Downloaded,
+            Disposition::Inline => Receipt::Viewed,
+        };
+        delivery::record_receipt(
+            &Practice::from(ctx),
+            &row.recipient_id,
+            None,
+            Some(&doc.id),
+            what,
+        )?;
     }
     // The Worker streams the bytes (range and HEAD included): they never pass through here.
     let origin = crate::practice_origin::load(&ctx.db, &ctx.cfg, &ctx.practice)?;
@@ -307,6 +319,13 @@ pub async fn sections(ctx: &Ctx, req: &Request, id: &str) -> Result<Response, Ap
         &row.recipient_id,
         &doc.id,
         false,
+    )?;
+    delivery::record_receipt(
+        &Practice::from(ctx),
+        &row.recipient_id,
+        None,
+        Some(&doc.id),
+        Receipt::Viewed,
     )?;
     // The Worker reads the note and keeps only the granted sections.
     NoteOrder {

@@ -85,6 +85,23 @@ pub async fn call_practice<T: DeserializeOwned, B: Serialize>(
     Ok(response.json().await?)
 }
 
+/// `POST /internal/mail-events` from the Worker (`provider_events`): the provider's events
+/// about this practice's mail. No client reaches an `/internal/` path: the Worker forwards only
+/// `/api/` and `/dev/` ones.
+async fn record_mail_events(
+    ctx: &Ctx,
+    mut req: Request,
+) -> std::result::Result<Response, AppError> {
+    use sealpost_shared::mail_events::{MailEvent, MAX_EVENTS_BODY};
+    // At most what the Worker accepted from the provider (each event is smaller here).
+    let body = crate::http::read_bounded(&mut req, MAX_EVENTS_BODY).await?;
+    let events: Vec<MailEvent> = serde_json::from_slice(&body)
+        .map_err(|_| AppError::internal("mail events from the Worker unreadable"))?;
+    let recorded =
+        crate::workflows::delivery::record_events(&crate::workflows::Practice::from(ctx), &events)?;
+    crate::http::json_ok(&serde_json::json!({ "recorded": recorded }))
+}
+
 #[durable_object]
 pub struct PracticeStore {
     state: State,
@@ -210,6 +227,14 @@ impl PracticeStore {
                 suspended_at: Some(_),
                 ..
             }) => Err(AppError::code(ErrorCode::PracticeSuspended)),
+            Some(_) if path == crate::provider_events::INTERNAL_PATH => {
+                let response = record_mail_events(&ctx, req).await;
+                // Evidence of delivery may queue email.delivered / email.bounced events.
+                if let Err(err) = wake_for_webhooks(&ctx).await {
+                    let _ = err.into_response();
+                }
+                response
+            }
             Some(_) => {
                 let response = routes::handle(&ctx, req).await;
                 // Whatever the answer, an event queued by the request is delivered.

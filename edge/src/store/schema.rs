@@ -224,7 +224,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX contacts_by_name ON contacts(scope, patient_id, name, id);
     CREATE INDEX documents_by_patient_created ON documents(patient_id, created_at, id);
     ",
-    // 9 (10 once merged after the mail-queue rework's 9): the clinic's
+    // 9: the clinic's
     // webhook deliveries, one row per event (`id` is the event id the receiver de-duplicates
     // on), its signed body fixed when the event happened. `next_attempt_at` is also the claim:
     // an attempt moves it a lease ahead before sending, so nothing is sent twice at once.
@@ -245,6 +245,71 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
         WHERE state = 'pending';
     CREATE INDEX webhook_deliveries_by_created ON webhook_deliveries(created_at);
+    ",
+    // 10: a mail queue that cannot double-send, and evidence of delivery (issue 14, points 5 and 6).
+    // `mail_jobs` is rebuilt because SQLite cannot change a CHECK: a job may now end `failed`
+    // (refused for good, or retried too long). A job being sent carries its sender's
+    // `claim_id`, and `next_attempt_at` is then the end of the claim's lease
+    // (`sealpost_shared::mail_queue`). `recipient_id` ties a job to the recipient it is for;
+    // `sent_at` is when the provider accepted it; `outcome*` is what the provider's events said
+    // last (delivered, deferred, bounce, dropped). `mail_events` keeps each provider event id
+    // once, so a redelivered webhook changes nothing. `receipts` is what each recipient did with
+    // each share: opened, verified (document ''), viewed and downloaded (per document).
+    // `recipients.bounced_*`: the address a bounce or drop was reported for, and when.
+    "
+    CREATE TABLE mail_jobs_v8 (
+        id TEXT PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        to_email TEXT NOT NULL,
+        from_email TEXT NOT NULL,
+        from_name TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'outbox', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        share_id TEXT,
+        recipient_label TEXT,
+        attachments TEXT,
+        claim_id TEXT,
+        recipient_id TEXT,
+        sent_at INTEGER,
+        outcome TEXT,
+        outcome_at INTEGER,
+        outcome_reason TEXT
+    );
+    INSERT INTO mail_jobs_v8 (id, patient_id, to_email, from_email, from_name, subject, body,
+            status, attempts, next_attempt_at, last_error, created_at, share_id, recipient_label,
+            attachments)
+        SELECT id, patient_id, to_email, from_email, from_name, subject, body, status, attempts,
+            next_attempt_at, last_error, created_at, share_id, recipient_label, attachments
+        FROM mail_jobs ORDER BY rowid;
+    DROP TABLE mail_jobs;
+    ALTER TABLE mail_jobs_v8 RENAME TO mail_jobs;
+    CREATE INDEX mail_jobs_by_share ON mail_jobs(share_id);
+    CREATE INDEX mail_jobs_by_patient ON mail_jobs(patient_id);
+    CREATE INDEX mail_jobs_pending ON mail_jobs(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX mail_jobs_by_created ON mail_jobs(created_at);
+    CREATE TABLE mail_events (
+        event_id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE receipts (
+        share_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        document_id TEXT NOT NULL DEFAULT '',
+        event TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        times INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (share_id, recipient_id, document_id, event)
+    );
+    ALTER TABLE recipients ADD COLUMN bounced_email TEXT;
+    ALTER TABLE recipients ADD COLUMN bounced_at INTEGER;
     ",
 ];
 
@@ -304,4 +369,60 @@ pub fn run_migrations(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use sealpost_shared::history::DeliveryStatus;
+
+    use super::*;
+    use crate::store::db::Db;
+    use crate::store::sqlite::SqliteSql;
+
+    /// The mail queue's migration (the last) rebuilds `mail_jobs`: a practice's existing jobs
+    /// come through it unchanged, still in their order, and a pending one is still due.
+    #[test]
+    fn the_mail_queue_migration_keeps_every_job() {
+        let sql = SqliteSql::open().unwrap();
+        run_migrations(&sql, "meta", &MIGRATIONS[..MIGRATIONS.len() - 1]).unwrap();
+        for (id, status, at) in [("b", "sent", 20), ("a", "pending", 10), ("c", "outbox", 30)] {
+            sql.execute(
+                "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject,
+                     body, status, attempts, next_attempt_at, last_error, created_at, share_id,
+                     recipient_label, attachments)
+                 VALUES (?, 'p1', 'ann@example.org', 'c@example.org', 'Clinic', 'Hi', 'link', ?,
+                     1, ?, 'timeout', ?, 's1', 'patient', NULL)",
+                &[id.into(), status.into(), at.into(), at.into()],
+            )
+            .unwrap();
+        }
+        migrate(&sql).unwrap();
+        let db = Db::new(sql.clone());
+        let jobs = db.outbox().unwrap();
+        let seen: Vec<(&str, DeliveryStatus, i64)> = jobs
+            .iter()
+            .map(|j| (j.id.as_str(), j.status, j.attempts))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("c", DeliveryStatus::Outbox, 1),
+                ("b", DeliveryStatus::Sent, 1),
+                ("a", DeliveryStatus::Pending, 1)
+            ]
+        );
+        let claimed = db.claim_due_mail(15, "k", 315, 50).unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].id, "a");
+        // The queue's index is there again (the query-plan test relies on it).
+        let indexes = sql
+            .query(
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index'
+                 AND tbl_name = 'mail_jobs' AND name LIKE 'mail_jobs_%'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(indexes[0]["n"], 4);
+    }
 }

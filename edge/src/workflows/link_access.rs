@@ -229,6 +229,17 @@ pub fn start_session(
             }),
         )?;
     }
+    let share = ctx
+        .db
+        .link(link.claims.link.as_str())?
+        .and_then(|l| l.share_id);
+    super::delivery::record_receipt(
+        ctx,
+        &h.recipient.id,
+        share.as_deref(),
+        None,
+        crate::store::db::Receipt::Verified,
+    )?;
     let max_age = u64::try_from(SESSION_ABSOLUTE.num_seconds()).unwrap_or(0);
     Ok(Session {
         cookie: session_cookie(ctx.practice, &secret, max_age),

@@ -57,6 +57,7 @@ pub fn send_link(ctx: &Practice<'_>, m: &LinkMail<'_>) -> Result<(), AppError> {
         &NewMail {
             id: &random::id()?,
             share_id: m.share_id,
+            recipient_id: Some(recipient_id),
             recipient_label: m.label,
             attachments: None,
             patient_id,

@@ -5,6 +5,7 @@
 //! `sealpost_shared`, and writes, with no `await` in between: in a Durable Object that run is
 //! atomic.
 
+pub mod delivery;
 pub mod link_access;
 pub mod links;
 pub mod open;

@@ -15,6 +15,7 @@ use super::links::{on_file, send_link, LinkMail};
 use super::webhooks::{enqueue, reference_of};
 use super::Practice;
 use crate::http::AppError;
+use crate::store::db::Receipt;
 
 /// What opening decided, and what is left to carry out outside the practice's state.
 #[derive(Debug)]
@@ -69,6 +70,14 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                     }),
                 )?;
             }
+            let share = ctx.db.link(claims.link.as_str())?.and_then(|l| l.share_id);
+            super::delivery::record_receipt(
+                ctx,
+                &holder.recipient.id,
+                share.as_deref(),
+                None,
+                Receipt::Opened,
+            )?;
             let link = LiveLink {
                 holder,
                 claims,

@@ -281,6 +281,7 @@ fn send_attachments(
         &NewMail {
             id: &random::id()?,
             share_id: m.share_id,
+            recipient_id: Some(m.recipient_id),
             recipient_label: m.label,
             attachments: Some(attachments),
             patient_id: m.patient_id,

@@ -48,6 +48,7 @@ fn config() -> Config {
             api_base: String::new(),
             api_key: SecretString::new(""),
             from: "no-reply@north.example".to_owned(),
+            events_key: None,
         },
         sms: SmsConfig {
             api_base: String::new(),
@@ -706,4 +707,119 @@ fn a_receiver_down_all_day_is_given_up_and_recorded_and_a_removed_webhook_at_onc
     let link = world.send_link(t0());
     open(&world.at(t0()), link).unwrap();
     assert_eq!(world.db.webhook_log().unwrap().len(), 2);
+}
+
+/// Issue 14: the history inferred openings from the time between two shares, whoever opened
+/// what. Each opening, check and view is now recorded against the recipient, the share and
+/// the document.
+#[test]
+fn opening_verifying_and_viewing_are_receipts_of_the_recipient_and_the_document() {
+    use super::delivery::record_receipt;
+    use crate::store::db::Receipt;
+    let world = World::new();
+    world.db.add_share_document("s1", "d1").unwrap();
+    let link = world.send_link(t0());
+    let opened_at = t0() + Duration::minutes(5);
+    open(&world.at(opened_at), link.clone()).unwrap();
+    let verified_at = t0() + Duration::minutes(6);
+    verify::birthday(&world.at(verified_at), link, &birthday("7")).unwrap();
+    // What the portal's document route records for a view.
+    let viewed_at = t0() + Duration::minutes(7);
+    record_receipt(
+        &world.at(viewed_at),
+        "r-p1",
+        None,
+        Some("d1"),
+        Receipt::Viewed,
+    )
+    .unwrap();
+    record_receipt(
+        &world.at(viewed_at + Duration::minutes(1)),
+        "r-p1",
+        None,
+        Some("d1"),
+        Receipt::Viewed,
+    )
+    .unwrap();
+
+    let history = world.db.share_history("p1").unwrap();
+    let receipt = &history[0].deliveries[0].receipt;
+    assert_eq!(receipt.opened_at, Some(opened_at.timestamp()));
+    assert_eq!(receipt.verified_at, Some(verified_at.timestamp()));
+    assert_eq!(receipt.documents.len(), 1);
+    assert_eq!(receipt.documents[0].document_id, "d1");
+    assert_eq!(
+        receipt.documents[0].viewed_at,
+        Some(viewed_at.timestamp()),
+        "the first view"
+    );
+    assert_eq!(receipt.documents[0].downloaded_at, None);
+}
+
+#[test]
+fn provider_events_are_recorded_once_and_a_bounce_flags_the_address() {
+    use sealpost_shared::history::ProviderOutcome::{Bounced, Deferred, Delivered};
+    use sealpost_shared::mail_events::MailEvent;
+
+    use super::delivery::record_events;
+    let world = World::new();
+    world.send_link(t0());
+    let job = world.mails().pop().unwrap().id;
+    let event = |id: &str, outcome, at: i64| MailEvent {
+        event_id: id.to_owned(),
+        job_id: job.clone(),
+        outcome,
+        at,
+        reason: Some("550 [address] unknown".to_owned()),
+    };
+    let at = t0().timestamp();
+    let ctx = world.at(t0());
+    assert_eq!(
+        record_events(
+            &ctx,
+            &[event("e1", Deferred, at + 1), event("e2", Bounced, at + 2)]
+        )
+        .unwrap(),
+        2
+    );
+    // Posted again (SendGrid retries), and a deferral arriving late: nothing changes.
+    assert_eq!(
+        record_events(
+            &ctx,
+            &[event("e2", Bounced, at + 2), event("e3", Deferred, at + 3)]
+        )
+        .unwrap(),
+        1
+    );
+    let receipt = || {
+        world.db.share_history("p1").unwrap()[0].deliveries[0]
+            .receipt
+            .clone()
+    };
+    let r = receipt();
+    assert_eq!(r.outcome, Some(Bounced));
+    assert_eq!(r.outcome_at, Some(at + 2));
+    assert_eq!(r.outcome_reason.as_deref(), Some("550 [address] unknown"));
+    assert!(
+        r.address_bounced,
+        "the address is flagged on the recipient's record"
+    );
+    let bounced = world
+        .events()
+        .iter()
+        .filter(|e| **e == AuditEvent::EmailBounced)
+        .count();
+    assert_eq!(
+        bounced, 1,
+        "one audit record per event, however often posted"
+    );
+    // An event about a job the practice does not have is ignored.
+    let mut stranger = event("e4", Delivered, at + 4);
+    stranger.job_id = "not-ours".to_owned();
+    assert_eq!(record_events(&ctx, &[stranger]).unwrap(), 0);
+    // Delivered to the same address later: the flag is cleared.
+    record_events(&ctx, &[event("e5", Delivered, at + 5)]).unwrap();
+    let r = receipt();
+    assert_eq!(r.outcome, Some(Delivered));
+    assert!(!r.address_bounced);
 }

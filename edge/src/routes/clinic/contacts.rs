@@ -13,7 +13,7 @@ use crate::http::{json_ok, read_json, AppError};
 use crate::routes::paging;
 use crate::settings;
 use crate::staff::Caller;
-use crate::store::db::ContactRow;
+use crate::store::db::{ContactRow, Db};
 use crate::store::Ctx;
 
 use super::*;
@@ -108,9 +108,21 @@ pub(super) async fn upsert_contact(
 
 /// Staff's view of contacts, each with whether a share may go to them and why not: the same
 /// decision the share itself makes ([`reachable`], within [`eligible_recipient`]).
-pub(super) fn contact_entries(rows: Vec<ContactRow>, checks: &CheckSettings) -> Vec<ContactEntry> {
-    rows.into_iter()
-        .filter_map(|c| {
+/// Each says whether mail to its email on file bounced.
+pub(super) fn contact_entries(
+    db: &Db,
+    rows: Vec<ContactRow>,
+    checks: &CheckSettings,
+) -> Result<Vec<ContactEntry>, AppError> {
+    let mut bounced = Vec::with_capacity(rows.len());
+    for c in &rows {
+        let emails = db.contact_bounced_emails(&c.scope, &c.patient_id, &c.id)?;
+        bounced.push(c.email.as_ref().is_some_and(|e| emails.contains(e)));
+    }
+    Ok(rows
+        .into_iter()
+        .zip(bounced)
+        .filter_map(|(c, email_bounced)| {
             let ineligible_reason = reachable(
                 RecipientKind::Contact,
                 c.email.as_ref(),
@@ -126,9 +138,10 @@ pub(super) fn contact_entries(rows: Vec<ContactRow>, checks: &CheckSettings) -> 
                 email: c.email,
                 relation: c.relation,
                 emergency: c.emergency != 0,
+                email_bounced,
             })
         })
-        .collect()
+        .collect())
 }
 
 /// `GET /api/v1/clinic/contacts?limit=&cursor=`: the practice's contacts by name then id, a
@@ -140,7 +153,7 @@ pub fn practice_contacts(ctx: &Ctx, req: &Request) -> Result<Response, AppError>
     let rows = ctx.db.contacts_page(PRACTICE, "", after, page.fetch())?;
     let page = page_of(List::Contacts, rows, page.limit, |c| c.id.clone());
     json_ok(&Page {
-        items: contact_entries(page.items, &checks),
+        items: contact_entries(&ctx.db, page.items, &checks)?,
         next: page.next,
     })
 }

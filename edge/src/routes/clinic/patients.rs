@@ -129,7 +129,15 @@ pub fn patient_file(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> {
         .err(),
         revoked: row.revoked != 0,
         patient,
-        relationships: contact_entries(ctx.db.contacts(RELATIONSHIP, id.as_str())?, &checks),
-        practice_contacts: contact_entries(ctx.db.contacts(PRACTICE, "")?, &checks),
+        relationships: contact_entries(
+            &ctx.db,
+            ctx.db.contacts(RELATIONSHIP, id.as_str())?,
+            &checks,
+        )?,
+        practice_contacts: contact_entries(&ctx.db, ctx.db.contacts(PRACTICE, "")?, &checks)?,
+        email_bounced: ctx
+            .db
+            .patient_bounced_email(id.as_str())?
+            .is_some_and(|e| Some(e.as_str()) == row.email_on_file()),
     })
 }

@@ -12,6 +12,9 @@ pub struct LinkRow {
     pub id: String,
     pub recipient_id: String,
     pub revoked_at: Option<i64>,
+    /// The share it was sent for (none for a renewed link).
+    #[serde(default)]
+    pub share_id: Option<String>,
 }
 
 /// A link with the recipient it was sent to, for the clinic's list.
@@ -47,7 +50,7 @@ impl Db {
 
     pub fn link(&self, id: &str) -> Result<Option<LinkRow>, AppError> {
         self.first(
-            "SELECT id, recipient_id, revoked_at FROM links WHERE id = ?",
+            "SELECT id, recipient_id, revoked_at, share_id FROM links WHERE id = ?",
             &[s(id)],
         )
     }

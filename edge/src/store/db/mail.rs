@@ -37,6 +37,8 @@ pub struct NewMail<'a> {
     pub id: &'a str,
     /// The share this email delivers (none for renewals and SMS).
     pub share_id: Option<&'a str>,
+    /// The recipient it is for (provider events and read receipts are recorded against it).
+    pub recipient_id: Option<&'a str>,
     /// Who it is for, as the history shows it ("patient", "relationship ann").
     pub recipient_label: &'a str,
     /// JSON list of attachments, for the attachment method.
@@ -49,12 +51,17 @@ pub struct NewMail<'a> {
     pub body: &'a str,
 }
 
+/// The columns a job is read with.
+const JOB: &str = "id, patient_id, to_email, from_email, from_name, subject, body, status,
+    attempts, created_at, attachments, recipient_label";
+
 impl Db {
     pub fn insert_mail(&self, mail: &NewMail<'_>, now: i64) -> Result<(), AppError> {
         self.run(
             "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject, body,
-                 status, next_attempt_at, created_at, share_id, recipient_label, attachments)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                 status, next_attempt_at, created_at, share_id, recipient_label, attachments,
+                 recipient_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
             &[
                 s(mail.id),
                 s(mail.patient_id),
@@ -68,16 +75,66 @@ impl Db {
                 opt(mail.share_id),
                 s(mail.recipient_label),
                 opt(mail.attachments),
+                opt(mail.recipient_id),
             ],
         )
     }
 
+    /// Records a message kept in the dev outbox instead of sent (development only: SMS with no
+    /// provider configured); never queued, so no delivery picks it up.
+    pub fn insert_outbox(&self, mail: &NewMail<'_>, now: i64) -> Result<(), AppError> {
+        self.insert_mail(mail, now)?;
+        self.run(
+            "UPDATE mail_jobs SET status = 'outbox', sent_at = ? WHERE id = ?",
+            &[i(now), s(mail.id)],
+        )
+    }
+
+    /// Claims up to `limit` jobs due at `now` for one delivery: each gets `claim_id` and is not
+    /// due again until `lease_until`, so another delivery running meanwhile (a share, an
+    /// opening, the alarm) skips it, and a delivery that crashed frees it when the lease ends.
+    /// The read and the claim are one synchronous run (atomic in the Durable Object): call it
+    /// before any `await`. Returns the claimed jobs, oldest first.
+    pub fn claim_due_mail(
+        &self,
+        now: i64,
+        claim_id: &str,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<MailJobRow>, AppError> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let due: Vec<Id> = self.rows(
+            "SELECT id FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
+             ORDER BY next_attempt_at LIMIT ?",
+            &[i(now), i(limit)],
+        )?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for job in due {
+            let row: Option<MailJobRow> = self.first(
+                &format!(
+                    "UPDATE mail_jobs SET claim_id = ?, next_attempt_at = ?
+                     WHERE id = ? AND status = 'pending' RETURNING {JOB}"
+                ),
+                &[s(claim_id), i(lease_until), s(&job.id)],
+            )?;
+            claimed.extend(row);
+        }
+        claimed.sort_by_key(|j| j.created_at);
+        Ok(claimed)
+    }
+
+    /// The jobs due at `now` (what the next delivery would claim), oldest first: for tests
+    /// (deliveries claim with [`Db::claim_due_mail`]).
+    #[cfg(test)]
     pub fn due_mail(&self, now: i64) -> Result<Vec<MailJobRow>, AppError> {
         self.rows(
-            "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
-                    attempts, created_at, attachments, recipient_label
-             FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
-             ORDER BY created_at LIMIT 50",
+            &format!(
+                "SELECT {JOB} FROM mail_jobs WHERE status = 'pending' AND next_attempt_at <= ?
+                 ORDER BY next_attempt_at LIMIT 50"
+            ),
             &[i(now)],
         )
     }
@@ -95,36 +152,66 @@ impl Db {
             .and_then(|d| d.due))
     }
 
-    /// Marks a job delivered. `keep_body` only in local development (the outbox page);
-    /// in production the body, which holds a live link, is dropped once sent.
+    /// Marks a job handed over (`Sent`, or `Outbox` in development), if `claim_id` still holds
+    /// it. `keep_body` only in local development (the outbox page); in production the body,
+    /// which holds a live link, is dropped once sent. Returns whether the claim held.
     pub fn mail_delivered(
         &self,
         id: &str,
+        claim_id: &str,
         status: DeliveryStatus,
         keep_body: bool,
-    ) -> Result<(), AppError> {
+        now: i64,
+    ) -> Result<bool, AppError> {
         let q = if keep_body {
-            "UPDATE mail_jobs SET status = ?, last_error = NULL WHERE id = ?"
+            "UPDATE mail_jobs SET status = ?, last_error = NULL, claim_id = NULL, sent_at = ?
+             WHERE id = ? AND claim_id = ? RETURNING id"
         } else {
-            "UPDATE mail_jobs SET status = ?, last_error = NULL, body = NULL WHERE id = ?"
+            "UPDATE mail_jobs SET status = ?, last_error = NULL, claim_id = NULL, sent_at = ?,
+                 body = NULL
+             WHERE id = ? AND claim_id = ? RETURNING id"
         };
-        self.run(q, &[s(status.as_str()), s(id)])
+        Ok(!self
+            .rows::<serde_json::Value>(q, &[s(status.as_str()), i(now), s(id), s(claim_id)])?
+            .is_empty())
     }
 
-    pub fn mail_failed(&self, id: &str, error: &str, next_attempt_at: i64) -> Result<(), AppError> {
-        self.run(
-            "UPDATE mail_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-             WHERE id = ?",
-            &[s(error), i(next_attempt_at), s(id)],
-        )
+    /// A transient failure: the claim is released and the job is due again at
+    /// `next_attempt_at`. Returns whether the claim held.
+    pub fn mail_retry(
+        &self,
+        id: &str,
+        claim_id: &str,
+        error: &str,
+        next_attempt_at: i64,
+    ) -> Result<bool, AppError> {
+        Ok(!self
+            .rows::<serde_json::Value>(
+                "UPDATE mail_jobs SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+                     claim_id = NULL
+                 WHERE id = ? AND claim_id = ? RETURNING id",
+                &[s(error), i(next_attempt_at), s(id), s(claim_id)],
+            )?
+            .is_empty())
+    }
+
+    /// A permanent failure: the job is never sent again and `error` says why. The body (a live
+    /// link) is dropped. Returns whether the claim held.
+    pub fn mail_failed(&self, id: &str, claim_id: &str, error: &str) -> Result<bool, AppError> {
+        Ok(!self
+            .rows::<serde_json::Value>(
+                "UPDATE mail_jobs SET status = 'failed', attempts = attempts + 1, last_error = ?,
+                     claim_id = NULL, body = NULL
+                 WHERE id = ? AND claim_id = ? RETURNING id",
+                &[s(error), s(id), s(claim_id)],
+            )?
+            .is_empty())
     }
 
     /// The dev outbox: newest first.
     pub fn outbox(&self) -> Result<Vec<MailJobRow>, AppError> {
         self.rows(
-            "SELECT id, patient_id, to_email, from_email, from_name, subject, body, status,
-                    attempts, created_at, attachments, recipient_label
-             FROM mail_jobs ORDER BY created_at DESC, rowid DESC LIMIT 100",
+            &format!("SELECT {JOB} FROM mail_jobs ORDER BY created_at DESC, rowid DESC LIMIT 100"),
             &[],
         )
     }
@@ -144,6 +231,7 @@ mod tests {
             &NewMail {
                 id,
                 share_id: None,
+                recipient_id: None,
                 recipient_label: "patient",
                 attachments: Some("[]"),
                 patient_id: "p1",
@@ -166,6 +254,14 @@ mod tests {
             .collect()
     }
 
+    fn claim(db: &Db, now: i64, claim: &str) -> Vec<String> {
+        db.claim_due_mail(now, claim, now + 300, 50)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    }
+
     #[test]
     fn due_mail_oldest_first_and_the_next_due_time() {
         let (db, _) = SqliteSql::migrated_db().unwrap();
@@ -178,13 +274,16 @@ mod tests {
         assert_eq!(due(&db, 30), ["b", "a", "c"]);
         assert_eq!(db.next_mail_due().unwrap(), Some(10));
 
-        // A failure moves the job back; a delivery takes it out of the queue.
-        db.mail_failed("b", "timeout", 100).unwrap();
-        db.mail_delivered("a", DeliveryStatus::Sent, false).unwrap();
-        assert_eq!(due(&db, 50), ["c"]);
-        assert_eq!(db.next_mail_due().unwrap(), Some(30));
-        db.mail_delivered("c", DeliveryStatus::Outbox, true)
-            .unwrap();
+        // A transient failure moves the job back; a delivery takes it out of the queue.
+        assert_eq!(claim(&db, 30, "k1"), ["b", "a", "c"]);
+        assert!(db.mail_retry("b", "k1", "timeout", 100).unwrap());
+        assert!(db
+            .mail_delivered("a", "k1", DeliveryStatus::Sent, false, 31)
+            .unwrap());
+        assert_eq!(db.next_mail_due().unwrap(), Some(100));
+        assert!(db
+            .mail_delivered("c", "k1", DeliveryStatus::Outbox, true, 31)
+            .unwrap());
         assert_eq!(db.next_mail_due().unwrap(), Some(100));
         let b = &db.due_mail(100).unwrap()[0];
         assert_eq!((b.id.as_str(), b.attempts), ("b", 1));
@@ -202,5 +301,85 @@ mod tests {
         // Newest first.
         let order: Vec<&str> = outbox.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(order, ["c", "a", "b"]);
+    }
+
+    /// Issue 14: a share, an opening and the alarm delivering at once each read the queue
+    /// while another awaited the provider, and sent the same job again. A claimed job is not
+    /// due to anyone else until its lease ends.
+    #[test]
+    fn a_claimed_job_is_sent_by_one_delivery_only() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        queue(&db, "a", 10);
+        assert_eq!(claim(&db, 10, "share"), ["a"]);
+        // The opening and the alarm, while the share's delivery awaits the provider.
+        assert!(claim(&db, 11, "open").is_empty());
+        assert!(claim(&db, 12, "alarm").is_empty());
+        assert!(due(&db, 12).is_empty());
+        // The next due time is the lease's end, so the alarm comes back if the sender dies.
+        assert_eq!(db.next_mail_due().unwrap(), Some(310));
+        assert!(db
+            .mail_delivered("a", "share", DeliveryStatus::Sent, false, 13)
+            .unwrap());
+        assert!(claim(&db, 400, "alarm").is_empty());
+        assert_eq!(db.next_mail_due().unwrap(), None);
+    }
+
+    #[test]
+    fn a_crashed_claim_frees_the_job_after_its_lease_and_the_stale_sender_changes_nothing() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        queue(&db, "a", 10);
+        assert_eq!(claim(&db, 10, "crashed"), ["a"]);
+        assert!(claim(&db, 309, "alarm").is_empty(), "the lease still holds");
+        assert_eq!(claim(&db, 310, "alarm"), ["a"], "the lease has ended");
+        // The first sender's late answer no longer holds the job.
+        assert!(!db
+            .mail_delivered("a", "crashed", DeliveryStatus::Sent, false, 311)
+            .unwrap());
+        assert!(!db.mail_retry("a", "crashed", "timeout", 999).unwrap());
+        assert!(!db.mail_failed("a", "crashed", "refused").unwrap());
+        assert_eq!(db.outbox().unwrap()[0].status, DeliveryStatus::Pending);
+        assert!(db
+            .mail_failed("a", "alarm", "refused by the provider (400): bad")
+            .unwrap());
+    }
+
+    #[test]
+    fn a_permanent_failure_is_never_due_again_and_says_why() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        queue(&db, "a", 10);
+        claim(&db, 10, "k");
+        assert!(db
+            .mail_failed("a", "k", "refused by the provider (400): bad")
+            .unwrap());
+        assert!(claim(&db, 1_000_000, "later").is_empty());
+        assert_eq!(db.next_mail_due().unwrap(), None);
+        let job = &db.outbox().unwrap()[0];
+        assert_eq!(job.status, DeliveryStatus::Failed);
+        assert_eq!(job.attempts, 1);
+        assert_eq!(job.body, None, "the link is dropped");
+    }
+
+    #[test]
+    fn the_dev_outbox_keeps_what_is_never_sent() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.insert_outbox(
+            &NewMail {
+                id: "sms1",
+                share_id: None,
+                recipient_id: None,
+                recipient_label: "sms",
+                attachments: None,
+                patient_id: "p1",
+                to: "+447700900123",
+                from_email: "sms",
+                from_name: "SMS",
+                subject: "Text message",
+                body: "123456",
+            },
+            5,
+        )
+        .unwrap();
+        assert!(claim(&db, 10, "k").is_empty());
+        assert_eq!(db.outbox().unwrap()[0].status, DeliveryStatus::Outbox);
     }
 }

@@ -15,6 +15,7 @@ mod mail;
 mod patients;
 #[cfg(test)]
 mod query_plans;
+mod receipts;
 mod recipients;
 mod sessions;
 mod settings;
@@ -33,6 +34,7 @@ pub use self::{
     links::{LinkRow, PatientLinkRow},
     mail::{Attachment, MailJobRow, NewMail},
     patients::PatientRow,
+    receipts::{MailOutcomeRow, Receipt, ReceiptRow},
     recipients::RecipientRow,
     sessions::SessionRow,
     shares::{SharePageRow, ShareRow},

@@ -148,6 +148,11 @@ impl Db {
                  (SELECT id FROM recipients WHERE patient_id = ?)",
             &[s(patient_id)],
         )?;
+        // A bounce flag holds the address that bounced: erased with the rest.
+        self.run(
+            "UPDATE recipients SET bounced_email = NULL, bounced_at = NULL WHERE patient_id = ?",
+            &[s(patient_id)],
+        )?;
         self.run(
             "DELETE FROM mail_jobs WHERE patient_id = ?",
             &[s(patient_id)],
@@ -336,6 +341,7 @@ mod tests {
             &super::super::NewMail {
                 id: "m1",
                 share_id: None,
+                recipient_id: None,
                 recipient_label: "patient",
                 attachments: None,
                 patient_id: "p1",
@@ -348,8 +354,16 @@ mod tests {
             2,
         )
         .unwrap();
+        db.flag_bounced("r1", "a@example.org", 3).unwrap();
 
         db.erase_patient("p1", 9).unwrap();
+        let flags = sql
+            .query(
+                "SELECT count(*) AS n FROM recipients WHERE bounced_email IS NOT NULL",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(flags[0]["n"], 0, "no bounced address survives erasure");
 
         assert!(db.patient("p1").unwrap().is_none());
         let raw = sql

@@ -17,13 +17,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sealpost_shared::history::{AuditEvent, DeliveryStatus};
+use sealpost_shared::history::{AuditEvent, DeliveryStatus, ProviderOutcome};
 use sealpost_shared::lockout::AttemptState;
 use sealpost_shared::staff::{ApiKeyEntry, Role, StaffMember};
 use sealpost_shared::time::from_unix_seconds;
 use sealpost_shared::wire::ShareMethod;
 
-use super::{Db, NewMail};
+use super::{Db, NewMail, Receipt};
 use crate::store::sqlite::SqliteSql;
 
 /// The tables that grow with use: a full scan of any of them fails the test.
@@ -45,6 +45,8 @@ const GROWING: &[&str] = &[
     "contacts",
     "patients",
     "idempotency",
+    "mail_events",
+    "receipts",
 ];
 
 /// Full scans accepted on purpose: (table, a fragment that identifies the statement, why).
@@ -156,6 +158,7 @@ fn mail<'a>(id: &'a str, share_id: Option<&'a str>, patient_id: &'a str) -> NewM
     NewMail {
         id,
         share_id,
+        recipient_id: None,
         recipient_label: "patient",
         attachments: None,
         patient_id,
@@ -283,10 +286,43 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     let _ = call!(s, db.link("l1"));
     let _ = call!(s, db.links_of_patient("p1", Some((14, 2)), 51));
     let _ = call!(s, db.due_mail(20));
+    let _ = call!(s, db.claim_due_mail(20, "k1", 320, 50));
     let _ = call!(s, db.next_mail_due());
-    call!(s, db.mail_failed("m1", "timeout", 40));
-    call!(s, db.mail_delivered("m1", DeliveryStatus::Sent, false));
-    call!(s, db.mail_delivered("m2", DeliveryStatus::Outbox, true));
+    let _ = call!(s, db.mail_retry("m1", "k1", "timeout", 40));
+    let _ = call!(
+        s,
+        db.mail_delivered("m1", "k1", DeliveryStatus::Sent, false, 41)
+    );
+    let _ = call!(
+        s,
+        db.mail_delivered("m2", "k1", DeliveryStatus::Outbox, true, 41)
+    );
+    let _ = call!(s, db.mail_failed("m2", "k1", "refused"));
+    call!(s, db.insert_outbox(&mail("m3", None, "p2"), 42));
+
+    // Evidence of delivery: provider events, the bounce flag, read receipts.
+    let _ = call!(s, db.mail_outcome("m1"));
+    let _ = call!(
+        s,
+        db.record_mail_event("e1", "m1", ProviderOutcome::Bounced, 43)
+    );
+    call!(
+        s,
+        db.set_mail_outcome("m1", ProviderOutcome::Bounced, 43, Some("550"))
+    );
+    call!(s, db.flag_bounced("r1", "a@example.org", 43));
+    call!(s, db.clear_bounced("r1", "a@example.org", 44));
+    let _ = call!(s, db.latest_share_of("r1"));
+    let _ = call!(s, db.patient_bounced_email("p1"));
+    let _ = call!(s, db.contact_bounced_emails("practice", "", "gp"));
+    let _ = call!(s, db.contact_bounced_emails("relationship", "p1", "mum"));
+    let _ = call!(s, db.grant_share("r1", "d1"));
+    call!(
+        s,
+        db.record_receipt("s1", "r1", Some("d1"), Receipt::Viewed, 45)
+    );
+    call!(s, db.record_receipt("s1", "r1", None, Receipt::Opened, 45));
+    let _ = call!(s, db.receipts_of_share("s1"));
     let _ = call!(s, db.outbox());
 
     // The webhook queue: queued, claimed, delivered, retried, given up; its log.

@@ -1,6 +1,8 @@
 //! Shares: who shared what, when and how; the grants they made; their history.
 
-use sealpost_shared::history::{Delivery, ShareEntry};
+use sealpost_shared::history::{
+    Delivery, DeliveryStatus, DocumentReceipt, ProviderOutcome, ReadReceipt, ShareEntry,
+};
 use sealpost_shared::wire::ShareMethod;
 use serde::Deserialize;
 
@@ -21,6 +23,67 @@ pub struct ShareRow {
 pub struct SharePageRow {
     pub row: i64,
     pub entry: ShareEntry,
+}
+
+/// One email of a share with what is known of its recipient, before the read receipt is built.
+#[derive(Deserialize)]
+struct DeliveryRow {
+    recipient_label: Option<String>,
+    to_email: String,
+    status: DeliveryStatus,
+    attempts: i64,
+    last_error: Option<String>,
+    recipient_id: Option<String>,
+    sent_at: Option<i64>,
+    outcome: Option<ProviderOutcome>,
+    outcome_at: Option<i64>,
+    outcome_reason: Option<String>,
+    bounced_email: Option<String>,
+}
+
+impl DeliveryRow {
+    /// The delivery with its recipient's read receipt: `documents` are the share's,
+    /// `receipts` what its recipients did with it.
+    fn into_delivery(self, documents: &[String], receipts: &[super::ReceiptRow]) -> Delivery {
+        let mine = |document: &str, event: &str| {
+            receipts
+                .iter()
+                .filter(|r| {
+                    Some(r.recipient_id.as_str()) == self.recipient_id.as_deref()
+                        && r.document_id == document
+                        && r.event == event
+                })
+                .map(|r| r.first_at)
+                .min()
+        };
+        let docs = documents
+            .iter()
+            .map(|d| DocumentReceipt {
+                document_id: d.clone(),
+                viewed_at: mine(d, "viewed"),
+                downloaded_at: mine(d, "downloaded"),
+            })
+            .filter(|d| d.viewed_at.is_some() || d.downloaded_at.is_some())
+            .collect();
+        let receipt = ReadReceipt {
+            emailed_at: self.sent_at,
+            outcome: self.outcome,
+            outcome_at: self.outcome_at,
+            outcome_reason: self.outcome_reason.clone(),
+            address_bounced: self.bounced_email.as_deref() == Some(self.to_email.as_str()),
+            opened_at: mine("", "opened"),
+            verified_at: mine("", "verified"),
+            documents: docs,
+        };
+        Delivery {
+            recipient_label: self.recipient_label,
+            to_email: self.to_email,
+            status: self.status,
+            attempts: self.attempts,
+            last_error: self.last_error,
+            receipt,
+        }
+    }
 }
 
 impl Db {
@@ -117,7 +180,7 @@ impl Db {
             struct Doc {
                 document_id: String,
             }
-            let documents = self
+            let documents: Vec<String> = self
                 .rows::<Doc>(
                     "SELECT document_id FROM share_documents WHERE share_id = ? ORDER BY document_id",
                     &[s(&share.id)],
@@ -125,11 +188,19 @@ impl Db {
                 .into_iter()
                 .map(|d| d.document_id)
                 .collect();
-            let deliveries: Vec<Delivery> = self.rows(
-                "SELECT recipient_label, to_email, status, attempts, last_error FROM mail_jobs
-                 WHERE share_id = ? ORDER BY rowid",
+            let jobs: Vec<DeliveryRow> = self.rows(
+                "SELECT m.recipient_label, m.to_email, m.status, m.attempts, m.last_error,
+                        m.recipient_id, m.sent_at, m.outcome, m.outcome_at, m.outcome_reason,
+                        r.bounced_email
+                 FROM mail_jobs m LEFT JOIN recipients r ON r.id = m.recipient_id
+                 WHERE m.share_id = ? ORDER BY m.rowid",
                 &[s(&share.id)],
             )?;
+            let receipts = self.receipts_of_share(&share.id)?;
+            let deliveries = jobs
+                .into_iter()
+                .map(|job| job.into_delivery(&documents, &receipts))
+                .collect();
             out.push(SharePageRow {
                 row,
                 entry: ShareEntry {
@@ -181,6 +252,7 @@ mod tests {
                 &NewMail {
                     id,
                     share_id: Some(share),
+                    recipient_id: None,
                     recipient_label: label,
                     attachments: None,
                     patient_id: "p1",
@@ -194,7 +266,8 @@ mod tests {
             )
             .unwrap();
         }
-        db.mail_failed("m2", "mailbox full", 99).unwrap();
+        db.claim_due_mail(10, "k", 310, 50).unwrap();
+        db.mail_retry("m2", "k", "mailbox full", 99).unwrap();
 
         let history = db.share_history("p1").unwrap();
         let ids: Vec<&str> = history.iter().map(|h| h.id.as_str()).collect();
@@ -265,6 +338,7 @@ mod wire_tests {
                 &NewMail {
                     id,
                     share_id: Some(share),
+                    recipient_id: None,
                     recipient_label: "patient",
                     attachments: None,
                     patient_id: "p1",
@@ -278,15 +352,16 @@ mod wire_tests {
             )
             .unwrap();
         }
-        db.mail_delivered("m1", DeliveryStatus::Sent, false)
+        db.claim_due_mail(10, "k", 310, 50).unwrap();
+        db.mail_delivered("m1", "k", DeliveryStatus::Sent, false, 11)
             .unwrap();
-        db.mail_delivered("m2", DeliveryStatus::Outbox, true)
+        db.mail_delivered("m2", "k", DeliveryStatus::Outbox, true, 11)
             .unwrap();
-        db.mail_failed("m3", "mailbox full", 99).unwrap();
+        db.mail_retry("m3", "k", "mailbox full", 99).unwrap();
         let shares = serde_json::to_string(&db.share_history("p1").unwrap()).unwrap();
         assert_eq!(
             shares,
-            r#"[{"id":"s2","staff":"staff:b","method":"attachment","created_at":20,"documents":[],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":0,"last_error":null}]},{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"sent","attempts":0,"last_error":null},{"recipient_label":"patient","to_email":"ann@example.org","status":"outbox","attempts":0,"last_error":null},{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full"}]}]"#
+            r#"[{"id":"s2","staff":"staff:b","method":"attachment","created_at":20,"documents":[],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":0,"last_error":null,"receipt":{"emailed_at":null,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}}]},{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"sent","attempts":0,"last_error":null,"receipt":{"emailed_at":11,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}},{"recipient_label":"patient","to_email":"ann@example.org","status":"outbox","attempts":0,"last_error":null,"receipt":{"emailed_at":11,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}},{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full","receipt":{"emailed_at":null,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}}]}]"#
         );
 
         let events = [
