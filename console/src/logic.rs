@@ -6,7 +6,8 @@ pub mod team;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sealpost_shared::chrono::{DateTime, NaiveDate};
+use sealpost_frontkit::title::ServiceName;
+use sealpost_shared::chrono::NaiveDate;
 use sealpost_shared::history::{AuditEvent, DeliveryStatus};
 use sealpost_shared::ids::{DocumentId, PatientId};
 use sealpost_shared::recipients::{Ineligible, RecipientRef};
@@ -281,56 +282,7 @@ pub fn build_share(choice: &ShareChoice<'_>) -> Result<ShareRequest, Vec<Problem
     })
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// `7 March 1984` (GOV.UK style).
-pub fn format_date(date: NaiveDate) -> String {
-    use sealpost_shared::chrono::Datelike;
-    let month = MONTHS
-        .get(date.month0() as usize)
-        .copied()
-        .unwrap_or_default();
-    format!("{} {} {}", date.day(), month, date.year())
-}
-
-/// `2026-03-07`, for `<time datetime>` and date inputs.
-pub fn iso_date(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-/// A Unix time as `7 March 2026, 14:05 UTC`.
-pub fn format_time(secs: i64) -> String {
-    match DateTime::from_timestamp(secs, 0) {
-        Some(t) => format!("{}, {} UTC", format_date(t.date_naive()), t.format("%H:%M")),
-        None => "an unknown time".to_owned(),
-    }
-}
-
-/// `12 KB`, `1.4 MB`.
-pub fn format_size(bytes: u64) -> String {
-    const KB: u64 = 1024;
-    const MB: u64 = 1024 * 1024;
-    if bytes < KB {
-        format!("{bytes} bytes")
-    } else if bytes < MB {
-        format!("{} KB", bytes.div_ceil(KB))
-    } else {
-        format!("{}.{} MB", bytes / MB, (bytes % MB) * 10 / MB)
-    }
-}
+pub use sealpost_frontkit::format::{format_date, format_size, format_time, iso_date};
 
 /// How a document previews: images inline, PDFs in a new tab, notes and others by link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -432,10 +384,9 @@ pub fn activity(events: &[(i64, AuditEvent)], from: i64, until: Option<i64>) -> 
     out
 }
 
-/// "Riverside – Sealpost console" for `<title>`.
-pub fn page_title(heading: &str) -> String {
-    format!("{heading} – Sealpost clinic console")
-}
+/// What every console page's `<title>` ends with ("Settings – Sealpost clinic console"),
+/// provided as context by [`crate::app::App`] for `sealpost_frontkit`'s page heading.
+pub const SERVICE: ServiceName = ServiceName("Sealpost clinic console");
 
 /// The console path of a patient's file.
 pub fn patient_path(id: &str) -> String {
@@ -781,6 +732,10 @@ mod tests {
         assert_eq!(preview_kind("application/json"), PreviewKind::Other);
         assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
         assert_eq!(preview_path("p 1", "d"), "/console/preview/p%201/d");
+        assert_eq!(
+            sealpost_frontkit::title::page_title("Settings", false, SERVICE),
+            "Settings – Sealpost clinic console"
+        );
     }
 
     #[test]

@@ -132,6 +132,49 @@ test("staff find a patient by name and open their file", async () => {
   await context.close();
 });
 
+test("going back and forth between two patients, staff see the file they went to last, however late the other answers", async () => {
+  const { page, context, errors } = await staffPage(STAFF.sharer);
+  // Jane's answers are held back while `holding`, as a slow network would.
+  let holding = false;
+  let held = 0;
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  await page.route(/\/api\/v1\/clinic\/patients\/p-jane(\/[a-z]+)?$/, async (route) => {
+    if (holding) {
+      held += 1;
+      await released;
+    }
+    await route.continue();
+  });
+  await openFile(page);
+  // John's file, reached inside the app (the router, no reload), so Back and Forward move
+  // between the two files of one page.
+  await page.evaluate(() => {
+    history.pushState(null, "", "/console/patients/p-john");
+    dispatchEvent(new PopStateEvent("popstate"));
+  });
+  await page.getByRole("heading", { level: 1, name: "John Smith" }).waitFor();
+  holding = true;
+  await page.goBack();
+  await page.waitForURL(/\/p-jane$/);
+  for (let i = 0; i < 100 && held < 2; i++) await page.waitForTimeout(50);
+  assert.ok(held >= 2, `Jane's file and documents are on their way (${held} held)`);
+  await page.goForward();
+  await page.waitForURL(/\/p-john$/);
+  await page.getByRole("heading", { level: 1, name: "John Smith" }).waitFor();
+  await page.getByText("No documents for this patient yet.").waitFor();
+  // Jane's answers arrive after John's: they must not take over the page.
+  holding = false;
+  release();
+  await page.waitForLoadState("networkidle");
+  await page.waitForTimeout(500);
+  assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "John Smith");
+  assert.equal(await page.locator(".doc").count(), 0, "none of Jane's documents");
+  assert.equal(await page.getByText("Jane Doe").count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("staff share several documents with several recipients by secure link, and see the sender", async () => {
   const { page, context, errors } = await staffPage(STAFF.sharer, TABLET);
   await openFile(page);
