@@ -25,7 +25,7 @@ use crate::logic::encode_segment;
 use crate::logic::team::email_segment;
 
 pub use sealpost_frontkit::api::ApiFailure;
-use sealpost_frontkit::api::{answer, decode, with_json};
+use sealpost_frontkit::api::{answer, decode};
 
 /// The sharing history (`GET /patients/{id}/shares`, newest first) and the audit
 /// (`GET /patients/{id}/history`, oldest first), as the edge writes them.
@@ -61,7 +61,7 @@ async fn send_json<B: Serialize>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<Response, ApiFailure> {
-    answer(with_json(request(builder), body)?.send().await).await
+    sealpost_frontkit::api::send_json(request(builder), body).await
 }
 
 fn patient(id: &str) -> String {

@@ -202,6 +202,19 @@ pub fn reason_text(reason: Ineligible) -> &'static str {
     }
 }
 
+/// How a contact is named in the share panel, the unshare dialog and the history:
+/// `Amy Doe (daughter) · emergency contact`.
+pub fn contact_label(c: &ContactEntry) -> String {
+    let mut label = c.name.clone();
+    if let Some(relation) = c.relation.as_deref().filter(|r| !r.is_empty()) {
+        label.push_str(&format!(" ({relation})"));
+    }
+    if c.emergency {
+        label.push_str(" · emergency contact");
+    }
+    label
+}
+
 /// One problem with the share form, linked to the control it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -443,6 +456,7 @@ mod tests {
             size: 1000,
             content_type: "application/pdf".to_owned(),
             sections: Vec::new(),
+            section_titles: BTreeMap::new(),
             last_viewed_at: None,
         }
     }

@@ -60,12 +60,13 @@ pub fn request(builder: RequestBuilder) -> RequestBuilder {
         .cache(RequestCache::NoStore)
 }
 
-/// A request with `body` as its JSON body.
-pub fn with_json<B: Serialize>(
+/// Sends the request with `body` as its JSON body, and gives [`answer`]'s answer.
+pub async fn send_json<B: Serialize>(
     builder: RequestBuilder,
     body: &B,
-) -> Result<gloo_net::http::Request, ApiFailure> {
-    builder.json(body).map_err(|_| ApiFailure::Network)
+) -> Result<Response, ApiFailure> {
+    let request = builder.json(body).map_err(|_| ApiFailure::Network)?;
+    answer(request.send().await).await
 }
 
 /// Turns what `fetch` gave into our answer: a 2xx response, or the typed failure. A refusal

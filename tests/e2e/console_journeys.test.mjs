@@ -217,17 +217,20 @@ test("staff share chosen sections of a consultation note with the patient only; 
   await page.getByLabel(/Jane Doe \(patient\)/).check();
   await page.getByText("Only the ticked sections will be sent to the patient at").waitFor();
   await page.locator(".sections").getByText("jane.doe@example.com").waitFor();
-  await page.getByLabel("examination").uncheck();
+  // Sections are listed by their titles in note order, not by the clinic system's ids.
+  const labels = await page.locator(".sections__note .checkbox__label").allTextContents();
+  assert.deepEqual(labels.map((l) => l.trim()), ["History", "Examination", "Plan"]);
+  await page.getByLabel("Examination", { exact: true }).uncheck();
   await page.locator("#sender").getByText("consult@riverside.example").waitFor();
   await record(page, "sections-patient");
   // Adding a contact withdraws the section choice.
   await page.getByLabel(/Amy Doe/).check();
-  assert.equal(await page.getByLabel("examination").count(), 0);
+  assert.equal(await page.getByLabel("Examination", { exact: true }).count(), 0);
   await page.getByText(/A contact never receives part of a note/).waitFor();
   await record(page, "sections-not-for-contacts");
   await page.getByLabel(/Amy Doe/).uncheck();
-  await page.getByLabel("examination").waitFor();
-  assert.equal(await page.getByRole("checkbox", { name: "examination", exact: true }).isChecked(), false, "the choice is kept");
+  await page.getByLabel("Examination", { exact: true }).waitFor();
+  assert.equal(await page.getByRole("checkbox", { name: "Examination", exact: true }).isChecked(), false, "the choice is kept");
   const before = mail.messages.length;
   await page.getByRole("button", { name: "Share", exact: true }).click();
   await page.getByRole("heading", { name: "Shared" }).waitFor();

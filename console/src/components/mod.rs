@@ -12,6 +12,17 @@ pub use sealpost_frontkit::components::{focus_by_id, Loading, PageHeading};
 mod confirm_dialog;
 pub use confirm_dialog::ConfirmDialog;
 
+/// What an `ErrorBoundary` caught, as one text: each failure's sentence (see
+/// `ApiFailure`'s `Display`), in turn.
+pub fn messages(errors: &ArcRwSignal<Errors>) -> String {
+    errors
+        .get()
+        .into_iter()
+        .map(|(_, e)| e.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Opens the `<dialog>` with this id as a modal (focus moves into it; Escape closes it).
 pub fn show_dialog(id: &str) {
     if let Some(dialog) = document()

@@ -62,7 +62,7 @@ async fn store(env: &Env, req: &mut Request, order: &UploadOrder) -> Result<Stor
         if let Some(problem) = note.problem() {
             return Err(invalid(problem));
         }
-        let sections = note.sections.iter().map(|s| s.id.clone()).collect();
+        let sections = note.headings();
         let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         bucket
             .put(order.storage_key.clone(), worker::Data::Bytes(bytes))

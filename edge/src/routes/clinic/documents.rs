@@ -93,9 +93,9 @@ pub async fn upload_document(
     };
     let key = document_storage_key(&ctx.practice, patient.as_str(), doc.as_str());
     let sections = match &stored.sections {
-        Some(ids) => Some(
-            serde_json::to_string(ids)
-                .map_err(|_| AppError::internal("section ids not serialisable"))?,
+        Some(headings) => Some(
+            serde_json::to_string(headings)
+                .map_err(|_| AppError::internal("section headings not serialisable"))?,
         ),
         None => None,
     };
@@ -272,6 +272,7 @@ pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> 
     let mut out = Vec::new();
     for (d, last_viewed_at) in ctx.db.staff_documents(id.as_str())? {
         let (id, kind, date) = d.typed()?;
+        let sections = d.note_sections().unwrap_or_default();
         out.push(StaffDocument {
             id,
             kind,
@@ -279,11 +280,11 @@ pub fn patient_documents(ctx: &Ctx, raw_id: &str) -> Result<Response, AppError> 
             date,
             size: d.size_bytes(),
             content_type: d.content_type.clone(),
-            sections: d
-                .sections
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok())
-                .unwrap_or_default(),
+            section_titles: sections
+                .iter()
+                .filter_map(|(id, title)| Some((id.clone(), title.clone()?)))
+                .collect(),
+            sections: sections.into_iter().map(|(id, _)| id).collect(),
             last_viewed_at,
         });
     }
