@@ -157,8 +157,8 @@ test("going back and forth between two patients, staff see the file they went to
   holding = true;
   await page.goBack();
   await page.waitForURL(/\/p-jane$/);
-  for (let i = 0; i < 100 && held < 2; i++) await page.waitForTimeout(50);
-  assert.ok(held >= 2, `Jane's file and documents are on their way (${held} held)`);
+  for (let i = 0; i < 100 && held < 1; i++) await page.waitForTimeout(50);
+  assert.ok(held >= 1, "Jane's file is on its way, held back");
   await page.goForward();
   await page.waitForURL(/\/p-john$/);
   await page.getByRole("heading", { level: 1, name: "John Smith" }).waitFor();
