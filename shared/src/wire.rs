@@ -142,7 +142,7 @@ impl ConsultationNote {
 }
 
 /// How many characters of a section's title a [`SectionHeading`] keeps.
-pub const MAX_HEADING_CHARS: usize = 120;
+pub const MAX_HEADING_CHARS: usize = 80;
 
 /// `text` if it has at most `max` characters; otherwise its first `max - 1` and `…`.
 fn shorten(text: &str, max: usize) -> String {

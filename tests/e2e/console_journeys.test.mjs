@@ -19,7 +19,7 @@ const axeLog = [];
 const P = "p-jane";
 const NOTE = {
   sections: [
-    { id: "history", title: "History", text: "Two weeks of cough." },
+    { id: "history", title: "History (patient’s account)", text: "Two weeks of cough." },
     { id: "examination", title: "Examination", text: "Chest clear." },
     { id: "plan", title: "Plan", text: "Rest and fluids." },
   ],
@@ -175,6 +175,32 @@ test("going back and forth between two patients, staff see the file they went to
   await context.close();
 });
 
+test("a slow answer to an earlier search never replaces the results of the latest one", async () => {
+  const { page, context, errors } = await staffPage(STAFF.sharer);
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  await page.route(/\/api\/v1\/clinic\/patients\?(.*&)?q=jane(&|$)/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.goto(`${app.base}/console`);
+  await page.getByRole("heading", { level: 1, name: "Find a patient" }).waitFor();
+  const held = page.waitForRequest(/\/api\/v1\/clinic\/patients\?(.*&)?q=jane(&|$)/);
+  await page.getByLabel("Name or patient ID").fill("jane");
+  await page.getByRole("button", { name: "Search" }).click();
+  await held;
+  await page.getByLabel("Name or patient ID").fill("john");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: "John Smith" }).waitFor();
+  release();
+  await page.waitForLoadState("networkidle");
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByRole("link", { name: "Jane Doe" }).count(), 0, "the answer for “jane” came too late");
+  assert.equal(await page.getByRole("link", { name: "John Smith" }).count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("staff share several documents with several recipients by secure link, and see the sender", async () => {
   const { page, context, errors } = await staffPage(STAFF.sharer, TABLET);
   await openFile(page);
@@ -219,7 +245,7 @@ test("staff share chosen sections of a consultation note with the patient only; 
   await page.locator(".sections").getByText("jane.doe@example.com").waitFor();
   // Sections are listed by their titles in note order, not by the clinic system's ids.
   const labels = await page.locator(".sections__note .checkbox__label").allTextContents();
-  assert.deepEqual(labels.map((l) => l.trim()), ["History", "Examination", "Plan"]);
+  assert.deepEqual(labels.map((l) => l.trim()), ["History (patient’s account)", "Examination", "Plan"]);
   await page.getByLabel("Examination", { exact: true }).uncheck();
   await page.locator("#sender").getByText("consult@riverside.example").waitFor();
   await record(page, "sections-patient");

@@ -42,7 +42,8 @@ pub async fn carry_out(
     let mut recording = extra.to_vec();
     recording.push((
         internal::UPLOAD,
-        serde_json::to_string(&stored)
+        // ASCII only: a note's section titles may be any text.
+        internal::header_json(&stored)
             .map_err(|_| AppError::internal("stored not serialisable"))?,
     ));
     Ok(stub
