@@ -5,6 +5,7 @@
 //!   failure) and [`api::decode`]; each app adds its own routes (and the console its practice
 //!   header) on top;
 //! - [`format`]: dates (GOV.UK style), times and sizes as people read them;
+//! - [`latest`]: data that follows a key, showing only the answer for the key now current;
 //! - [`title`]: the document `<title>` of a page;
 //! - [`components`]: focus moves, the page heading that takes focus, the loading status.
 //!
@@ -14,4 +15,5 @@
 pub mod api;
 pub mod components;
 pub mod format;
+pub mod latest;
 pub mod title;

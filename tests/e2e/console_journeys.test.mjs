@@ -159,15 +159,21 @@ test("going back and forth between two patients, staff see the file they went to
   await page.waitForURL(/\/p-jane$/);
   for (let i = 0; i < 100 && held < 1; i++) await page.waitForTimeout(50);
   assert.ok(held >= 1, "Jane's file is on its way, held back");
+  // John's file is asked for (and answered) at once, not after Jane's answer.
+  const johnAnswered = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/clinic/patients/p-john");
   await page.goForward();
   await page.waitForURL(/\/p-john$/);
+  await johnAnswered;
   await page.getByRole("heading", { level: 1, name: "John Smith" }).waitFor();
   await page.getByText("No documents for this patient yet.").waitFor();
-  // Jane's answers arrive after John's: they must not take over the page.
+  // Jane's answers arrive after John's: they must not take over the page, not even for a moment.
   holding = false;
   release();
+  for (let i = 0; i < 20; i++) {
+    assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "John Smith");
+    await page.waitForTimeout(50);
+  }
   await page.waitForLoadState("networkidle");
-  await page.waitForTimeout(500);
   assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "John Smith");
   assert.equal(await page.locator(".doc").count(), 0, "none of Jane's documents");
   assert.equal(await page.getByText("Jane Doe").count(), 0);

@@ -9,6 +9,8 @@ use leptos_router::hooks::use_params_map;
 use sealpost_shared::staff::Action;
 use sealpost_shared::wire::{PatientFile, StaffDocument};
 
+use sealpost_frontkit::latest::{current, latest};
+
 use crate::api::{self, ApiFailure};
 use crate::app::use_staff;
 use crate::components::{messages, Loading, PageHeading};
@@ -27,14 +29,11 @@ pub fn PreviewPage() -> impl IntoView {
             params.get("doc").unwrap_or_default(),
         )
     });
-    let loaded = LocalResource::new(move || {
-        let (patient, doc_id) = address.get();
-        async move {
-            let file = api::patient_file(&patient).await?;
-            let docs = api::documents(&patient).await?;
-            let doc = docs.into_iter().find(|d| d.id.as_str() == doc_id);
-            Ok::<_, ApiFailure>((patient, file, doc))
-        }
+    let loaded = latest(address, |(patient, doc_id): (String, String)| async move {
+        let file = api::patient_file(&patient).await?;
+        let docs = api::documents(&patient).await?;
+        let doc = docs.into_iter().find(|d| d.id.as_str() == doc_id);
+        Ok::<_, ApiFailure>((patient, file, doc))
     });
     view! {
         <Transition fallback=|| view! { <Loading text="Loading the document" /> }>
@@ -45,7 +44,7 @@ pub fn PreviewPage() -> impl IntoView {
                 }
             }>
                 {move || Suspend::new(async move {
-                    loaded
+                    current(loaded, address)
                         .await
                         .map(|(patient, file, doc)| view! { <Preview patient=patient file=file doc=doc /> })
                 })}

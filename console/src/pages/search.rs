@@ -2,38 +2,36 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use sealpost_shared::wire::PatientSummary;
 
-use crate::api::{self, ApiFailure};
+use sealpost_frontkit::latest::{current, latest};
+
+use crate::api;
 use crate::components::{Loading, PageHeading};
 use crate::logic::{format_date, patient_path};
-
-/// One search: what was asked, and what came back (`None` before the first search).
-type Found = Option<(String, Result<Vec<PatientSummary>, ApiFailure>)>;
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    // The query as last submitted: the results are a resource of it, so only the answer to
-    // the latest search is ever shown, however the answers to earlier ones arrive.
-    let submitted = RwSignal::new(None::<String>);
+    // Each search as submitted (numbered, so searching again for the same words asks again):
+    // the results follow it, and only the answer to the latest search is ever shown, however
+    // the answers to earlier ones arrive.
+    let submitted = RwSignal::new(None::<(u32, String)>);
     let searching = RwSignal::new(false);
-    let found: LocalResource<Found> = LocalResource::new(move || {
-        let q = submitted.get();
-        async move {
-            match q {
-                Some(q) => {
-                    let answer = api::find_patients(&q).await;
-                    Some((q, answer))
-                }
-                None => None,
+    let search_key = Memo::new(move |_| submitted.get());
+    let found = latest(search_key, |asked: Option<(u32, String)>| async move {
+        match asked {
+            Some((_, q)) => {
+                let answer = api::find_patients(&q).await;
+                Some((q, answer))
             }
+            None => None,
         }
     });
 
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submitted.set(Some(query.get_untracked()));
+        let q = query.get_untracked();
+        submitted.update(|s| *s = Some((s.as_ref().map_or(0, |(n, _)| n.wrapping_add(1)), q)));
     };
 
     view! {
@@ -61,7 +59,7 @@ pub fn SearchPage() -> impl IntoView {
         {move || searching.get().then(|| view! { <Loading text="Searching" /> })}
         <Transition fallback=|| () set_pending=searching.write_only()>
             {move || Suspend::new(async move {
-                match found.await {
+                match current(found, search_key).await {
                 None => ().into_any(),
                 Some((_, Err(failure))) => {
                     view! {

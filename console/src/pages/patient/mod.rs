@@ -9,9 +9,10 @@
 //! - `unshare`: the unshare dialog;
 //! - `history`: the sharing history and the activity from the audit.
 //!
-//! Loading is keyed on the patient in the address: the file is a `LocalResource` of the id,
-//! so when staff move to another patient (Back, Forward, a link) only the answer for the
-//! patient now in the address is ever shown; a late answer for the one before is dropped.
+//! Loading is keyed on the patient in the address (`sealpost_frontkit::latest`): when staff
+//! move to another patient (Back, Forward, a link), the fetch for the one before is dropped
+//! and only the answer for the patient now in the address is ever shown; until it comes, the
+//! page shows what it showed.
 
 mod documents;
 mod history;
@@ -30,6 +31,8 @@ use sealpost_shared::wire::{PatientFile, PracticeSettings, StaffDocument};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
 
+use sealpost_frontkit::latest::{current, latest};
+
 use crate::api::{self, ApiFailure};
 use crate::app::use_staff;
 use crate::components::{messages, show_dialog, Loading, PageHeading};
@@ -42,14 +45,12 @@ use state::{dropped_doc, PanelState};
 pub fn PatientPage() -> impl IntoView {
     let params = use_params_map();
     let patient_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    // The file and its documents as one answer, so the two always belong to the same patient.
-    let loaded = LocalResource::new(move || {
-        let id = patient_id.get();
-        async move {
-            let file = api::patient_file(&id).await?;
-            let docs = api::documents(&id).await?;
-            Ok::<_, ApiFailure>((file, docs))
-        }
+    // The file and its documents as one answer, so the two always belong to the same patient,
+    // and only ever the answer for the patient now in the address.
+    let loaded = latest(patient_id, |id: String| async move {
+        let file = api::patient_file(&id).await?;
+        let docs = api::documents(&id).await?;
+        Ok::<_, ApiFailure>((file, docs))
     });
     let settings = LocalResource::new(api::settings);
     view! {
@@ -62,7 +63,7 @@ pub fn PatientPage() -> impl IntoView {
                 }
             }>
                 {move || Suspend::new(async move {
-                    loaded.await.map(|(file, docs)| {
+                    current(loaded, patient_id).await.map(|(file, docs)| {
                         view! { <PatientFileView file=file docs=docs settings=settings /> }
                     })
                 })}
