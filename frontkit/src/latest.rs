@@ -9,10 +9,9 @@
 //! answer for another key, so a `Transition` keeps showing what it shows until the answer for
 //! the current key is in.
 
-use std::cell::RefCell;
 use std::future::Future;
-use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::Poll;
+use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use leptos::prelude::*;
@@ -26,7 +25,11 @@ pub enum Keyed<K, T> {
     Superseded,
 }
 
-/// A `LocalResource` of `fetch(key)`, whose fetch stops as soon as `key` changes.
+/// How soon a fetch for a key that is no longer current is dropped.
+pub const CHECK_EVERY: Duration = Duration::from_millis(50);
+
+/// A `LocalResource` of `fetch(key)`, whose fetch stops (within [`CHECK_EVERY`]) once `key`
+/// changes.
 pub fn latest<K, T, Fut>(
     key: Memo<K>,
     fetch: impl Fn(K) -> Fut + 'static,
@@ -36,24 +39,21 @@ where
     T: 'static,
     Fut: Future<Output = T> + 'static,
 {
-    // Woken when the key changes, so a fetch for the old key ends without waiting for its answer.
-    let waiting: Rc<RefCell<Vec<Waker>>> = Rc::default();
-    let wake = StoredValue::new_local(waiting.clone());
-    Effect::new(move || {
-        key.track();
-        wake.with_value(|w| w.borrow_mut().drain(..).for_each(Waker::wake));
-    });
-    let waiting = StoredValue::new_local(waiting);
     LocalResource::new(move || {
         let asked = key.get();
         let answer = Box::pin(fetch(asked.clone()));
-        let waiting = waiting.get_value();
         let still = asked.clone();
+        // Looks again every `CHECK_EVERY` while the answer is on its way (the resource's own
+        // task is busy awaiting this very fetch, so the key's change cannot reach it otherwise).
         let changed = Box::pin(std::future::poll_fn(move |cx| {
-            if key.try_get_untracked().is_none_or(|now| now != still) {
+            // Read with no observer at all: read under the resource's own observer (this future
+            // runs under it), a key memo brought up to date here would not mark the resource
+            // dirty, and the resource would never run for the new key.
+            if untrack(|| key.try_get_untracked()).is_none_or(|now| now != still) {
                 Poll::Ready(())
             } else {
-                waiting.borrow_mut().push(cx.waker().clone());
+                let waker = cx.waker().clone();
+                set_timeout(move || waker.wake(), CHECK_EVERY);
                 Poll::Pending
             }
         }));
@@ -75,7 +75,9 @@ where
     T: Clone + 'static,
 {
     match resource.await {
-        Keyed::Answer(asked, value) if key.try_get_untracked().is_some_and(|now| now == asked) => {
+        Keyed::Answer(asked, value)
+            if untrack(|| key.try_get_untracked()).is_some_and(|now| now == asked) =>
+        {
             value
         }
         _ => std::future::pending().await,
