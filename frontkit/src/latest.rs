@@ -5,7 +5,7 @@
 //! while an answer is on its way, the new fetch starts only after the old answer arrives, and
 //! that old answer becomes the resource's value meanwhile (a page for the previous patient,
 //! shown until the current one's answer comes). Here a fetch for a key that is no longer
-//! current stops at once ([`Keyed::Superseded`]), and [`current`] never resolves with an
+//! current stops within [`CHECK_EVERY`] ([`Keyed::Superseded`]), and [`current`] never resolves with an
 //! answer for another key, so a `Transition` keeps showing what it shows until the answer for
 //! the current key is in.
 
