@@ -10,7 +10,6 @@ use std::cell::RefCell;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use web_sys::RequestCache;
 
 use sealpost_shared::page::{Page, MAX_LIMIT};
 use sealpost_shared::staff::{
@@ -19,33 +18,16 @@ use sealpost_shared::staff::{
 };
 use sealpost_shared::tenancy::PracticeId;
 use sealpost_shared::wire::{
-    ApiError, PatientFile, PatientSummary, PracticeSettings, ShareRequest, ShareResponse,
-    StaffDocument, UnshareRequest,
+    PatientFile, PatientSummary, PracticeSettings, ShareRequest, ShareResponse, StaffDocument,
+    UnshareRequest,
 };
 
 use crate::logic::encode_segment;
 use crate::logic::team::email_segment;
 
-/// Why a call did not give the expected answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiFailure {
-    /// Sealpost's API refused, with its typed error.
-    Api(ApiError),
-    /// No usable answer: the connection failed or something in between answered.
-    Network,
-}
-
-impl ApiFailure {
-    /// A sentence for staff.
-    pub fn message(&self) -> String {
-        match self {
-            Self::Api(error) => error.message.clone(),
-            Self::Network => {
-                "Sealpost did not answer. Check your connection, then try again.".to_owned()
-            }
-        }
-    }
-}
+pub(crate) use sealpost_frontkit::api::answer;
+use sealpost_frontkit::api::decode;
+pub use sealpost_frontkit::api::ApiFailure;
 
 /// The sharing history (`GET /patients/{id}/shares`, newest first) and the audit
 /// (`GET /patients/{id}/history`, oldest first), as the edge writes them.
@@ -64,32 +46,17 @@ pub fn set_practice(practice: Option<PracticeId>) {
     PRACTICE.with(|p| *p.borrow_mut() = practice);
 }
 
+/// Every clinic request: the common headers, and the practice it is for once chosen.
 pub(crate) fn request(builder: RequestBuilder) -> RequestBuilder {
-    let builder = builder
-        .header("Accept", "application/json")
-        .cache(RequestCache::NoStore);
+    let builder = sealpost_frontkit::api::request(builder);
     match PRACTICE.with(|p| p.borrow().clone()) {
         Some(practice) => builder.header(PRACTICE_HEADER, practice.as_str()),
         None => builder,
     }
 }
 
-pub(crate) async fn answer(
-    sent: Result<Response, gloo_net::Error>,
-) -> Result<Response, ApiFailure> {
-    let response = sent.map_err(|_| ApiFailure::Network)?;
-    if response.ok() {
-        return Ok(response);
-    }
-    Err(match response.json::<ApiError>().await {
-        Ok(error) => ApiFailure::Api(error),
-        Err(_) => ApiFailure::Network,
-    })
-}
-
 pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
-    let response = answer(request(Request::get(path)).send().await).await?;
-    response.json().await.map_err(|_| ApiFailure::Network)
+    decode(answer(request(Request::get(path)).send().await).await?).await
 }
 
 /// Every item of a paged list (`Page`: `{items, next}`), following `next` to the last page,
@@ -119,10 +86,7 @@ pub(crate) async fn send_json<B: Serialize>(
     builder: RequestBuilder,
     body: &B,
 ) -> Result<Response, ApiFailure> {
-    let request = request(builder)
-        .json(body)
-        .map_err(|_| ApiFailure::Network)?;
-    answer(request.send().await).await
+    sealpost_frontkit::api::send_json(request(builder), body).await
 }
 
 fn patient(id: &str) -> String {
@@ -177,12 +141,12 @@ pub async fn settings() -> Result<PracticeSettings, ApiFailure> {
 
 pub async fn save_settings(settings: &PracticeSettings) -> Result<PracticeSettings, ApiFailure> {
     let response = send_json(Request::put(&format!("{CLINIC}/settings")), settings).await?;
-    response.json().await.map_err(|_| ApiFailure::Network)
+    decode(response).await
 }
 
 pub async fn share(body: &ShareRequest) -> Result<ShareResponse, ApiFailure> {
     let response = send_json(Request::post(&format!("{CLINIC}/shares")), body).await?;
-    response.json().await.map_err(|_| ApiFailure::Network)
+    decode(response).await
 }
 
 pub async fn unshare(id: &str, body: &UnshareRequest) -> Result<(), ApiFailure> {
@@ -204,7 +168,7 @@ pub async fn set_role(email: &str, role: Role) -> Result<StaffMember, ApiFailure
         staff: String::new(),
     };
     let response = send_json(Request::put(&path), &body).await?;
-    response.json().await.map_err(|_| ApiFailure::Network)
+    decode(response).await
 }
 
 pub async fn remove_staff(email: &str) -> Result<(), ApiFailure> {
@@ -226,7 +190,7 @@ pub async fn create_api_key(name: &str) -> Result<CreatedApiKey, ApiFailure> {
         staff: String::new(),
     };
     let response = send_json(Request::post(&format!("{CLINIC}/api-keys")), &body).await?;
-    response.json().await.map_err(|_| ApiFailure::Network)
+    decode(response).await
 }
 
 pub async fn revoke_api_key(id: &str) -> Result<(), ApiFailure> {

@@ -67,6 +67,7 @@ fn refused(failure: &ApiFailure, codes: &[ErrorCode]) -> bool {
 
 #[component]
 pub fn App() -> impl IntoView {
+    provide_context(crate::logic::SERVICE);
     let phase = RwSignal::new(Phase::Practices);
     let practices = RwSignal::new(Vec::<StaffPractice>::new());
     let current = RwSignal::new(None::<PracticeId>);

@@ -7,7 +7,8 @@ pub mod team;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sealpost_shared::chrono::{DateTime, NaiveDate};
+use sealpost_frontkit::title::ServiceName;
+use sealpost_shared::chrono::NaiveDate;
 use sealpost_shared::history::{AuditEvent, DeliveryStatus};
 use sealpost_shared::ids::{DocumentId, PatientId};
 use sealpost_shared::recipients::{Ineligible, RecipientRef};
@@ -202,6 +203,19 @@ pub fn reason_text(reason: Ineligible) -> &'static str {
     }
 }
 
+/// How a contact is named in the share panel, the unshare dialog and the history:
+/// `Amy Doe (daughter) · emergency contact`.
+pub fn contact_label(c: &ContactEntry) -> String {
+    let mut label = c.name.clone();
+    if let Some(relation) = c.relation.as_deref().filter(|r| !r.is_empty()) {
+        label.push_str(&format!(" ({relation})"));
+    }
+    if c.emergency {
+        label.push_str(" · emergency contact");
+    }
+    label
+}
+
 /// One problem with the share form, linked to the control it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -282,56 +296,7 @@ pub fn build_share(choice: &ShareChoice<'_>) -> Result<ShareRequest, Vec<Problem
     })
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// `7 March 1984` (GOV.UK style).
-pub fn format_date(date: NaiveDate) -> String {
-    use sealpost_shared::chrono::Datelike;
-    let month = MONTHS
-        .get(date.month0() as usize)
-        .copied()
-        .unwrap_or_default();
-    format!("{} {} {}", date.day(), month, date.year())
-}
-
-/// `2026-03-07`, for `<time datetime>` and date inputs.
-pub fn iso_date(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-/// A Unix time as `7 March 2026, 14:05 UTC`.
-pub fn format_time(secs: i64) -> String {
-    match DateTime::from_timestamp(secs, 0) {
-        Some(t) => format!("{}, {} UTC", format_date(t.date_naive()), t.format("%H:%M")),
-        None => "an unknown time".to_owned(),
-    }
-}
-
-/// `12 KB`, `1.4 MB`.
-pub fn format_size(bytes: u64) -> String {
-    const KB: u64 = 1024;
-    const MB: u64 = 1024 * 1024;
-    if bytes < KB {
-        format!("{bytes} bytes")
-    } else if bytes < MB {
-        format!("{} KB", bytes.div_ceil(KB))
-    } else {
-        format!("{}.{} MB", bytes / MB, (bytes % MB) * 10 / MB)
-    }
-}
+pub use sealpost_frontkit::format::{format_date, format_size, format_time, iso_date};
 
 /// How a document previews: images inline, PDFs in a new tab, notes and others by link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,10 +376,9 @@ pub fn event_label(event: &AuditEvent) -> &'static str {
     }
 }
 
-/// "Riverside – Sealpost console" for `<title>`.
-pub fn page_title(heading: &str) -> String {
-    format!("{heading} – Sealpost clinic console")
-}
+/// What every console page's `<title>` ends with ("Settings – Sealpost clinic console"),
+/// provided as context by [`crate::app::App`] for `sealpost_frontkit`'s page heading.
+pub const SERVICE: ServiceName = ServiceName("Sealpost clinic console");
 
 /// The console path of a patient's file.
 pub fn patient_path(id: &str) -> String {
@@ -471,6 +435,7 @@ mod tests {
             size: 1000,
             content_type: "application/pdf".to_owned(),
             sections: Vec::new(),
+            section_titles: BTreeMap::new(),
             last_viewed_at: None,
         }
     }
@@ -761,6 +726,10 @@ mod tests {
         assert_eq!(preview_kind("application/json"), PreviewKind::Other);
         assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
         assert_eq!(preview_path("p 1", "d"), "/console/preview/p%201/d");
+        assert_eq!(
+            sealpost_frontkit::title::page_title("Settings", false, SERVICE),
+            "Settings – Sealpost clinic console"
+        );
     }
 
     #[test]

@@ -37,6 +37,27 @@ pub const DECLARED_LENGTH: &str = "x-sealpost-declared-length";
 /// On the second step of an upload: what the Worker stored (`origin::Stored`, JSON).
 pub const UPLOAD: &str = "x-sealpost-upload";
 
+/// `value` as JSON for a header: every non-ASCII character written as a `\uXXXX` escape. A
+/// header value carries bytes, not text, so a section title such as "Patient’s account" would
+/// otherwise be refused (or garbled) on the way; serde_json reads the escapes back as they were.
+pub fn header_json<T: Serialize>(value: &T) -> Result<String, serde_json::Error> {
+    use std::fmt::Write;
+    let json = serde_json::to_string(value)?;
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            // Only inside JSON strings: escaping there keeps the JSON the same value.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Removes every `x-sealpost-*` header: what clients send under these names is never trusted.
 pub fn strip_client_headers(headers: &Headers) {
     let names: Vec<String> = headers
@@ -107,4 +128,34 @@ pub struct PracticeBegun {
 pub struct StaffMembership {
     pub email: String,
     pub practice: PracticeId,
+}
+
+#[cfg(test)]
+mod header_json_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::header_json;
+    use sealpost_shared::wire::SectionHeading;
+
+    #[test]
+    fn header_json_is_ascii_and_reads_back_the_same() {
+        let headings = vec![
+            SectionHeading {
+                id: "history".into(),
+                title: "Patient’s account – résumé 🩺".into(),
+            },
+            SectionHeading {
+                id: "plan".into(),
+                title: "Plan \"B\"".into(),
+            },
+        ];
+        let json = header_json(&headings).unwrap();
+        assert!(json.is_ascii(), "{json}");
+        assert!(json.contains("Patient\\u2019s"));
+        assert!(
+            json.contains("\\ud83e\\ude7a"),
+            "a surrogate pair outside the BMP"
+        );
+        let back: Vec<SectionHeading> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, headings);
+    }
 }

@@ -95,8 +95,8 @@ impl UploadOrder {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Stored {
     pub size: u64,
-    /// A structured note's section ids.
-    pub sections: Option<Vec<String>>,
+    /// A structured note's sections: ids and titles, in note order.
+    pub sections: Option<Vec<sealpost_shared::wire::SectionHeading>>,
 }
 
 /// What a Durable Object hands the Worker for a consultation note: which note, what to call

@@ -382,6 +382,9 @@ mod tests {
         // The provider's error body, read for its reason (`shared::mail_queue`).
         "Errors",
         "Message",
+        // A note's section ids and titles as the practice stores them (the API sends
+        // `StaffDocument.section_titles`).
+        "SectionHeading",
         // A list cursor's inside: opaque to clients (`shared::page`).
         "List",
         "Wire",

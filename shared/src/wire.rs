@@ -123,6 +123,19 @@ impl ConsultationNote {
         None
     }
 
+    /// Each section's id and title, in note order: what is kept beside the stored note so staff
+    /// can choose sections by title without the note being read. Titles longer than
+    /// [`MAX_HEADING_CHARS`] are cut there (with `…`): they name a section in a list.
+    pub fn headings(&self) -> Vec<SectionHeading> {
+        self.sections
+            .iter()
+            .map(|s| SectionHeading {
+                id: s.id.clone(),
+                title: shorten(s.title.trim(), MAX_HEADING_CHARS),
+            })
+            .collect()
+    }
+
     /// The sections named in `chosen` (all of them when `chosen` is `None`), in note order.
     pub fn select(&self, chosen: Option<&[String]>) -> Vec<NoteSection> {
         self.sections
@@ -131,6 +144,26 @@ impl ConsultationNote {
             .cloned()
             .collect()
     }
+}
+
+/// How many characters of a section's title a [`SectionHeading`] keeps.
+pub const MAX_HEADING_CHARS: usize = 80;
+
+/// `text` if it has at most `max` characters; otherwise its first `max - 1` and `…`.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+/// A section of a consultation note without its text: its id and its title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionHeading {
+    pub id: String,
+    pub title: String,
 }
 
 /// `GET /api/v1/portal/documents/{id}/sections`: what the patient may read of a note.
@@ -337,10 +370,21 @@ pub struct StaffDocument {
     pub date: NaiveDate,
     pub size: u64,
     pub content_type: String,
-    /// Section ids of a structured consultation note (empty for files).
+    /// Section ids of a structured consultation note, in note order (empty for files).
     pub sections: Vec<String>,
+    /// The sections' titles by id, so staff choose sections by title. Notes stored before
+    /// titles were kept have none (staff see those sections by id, [`Self::section_title`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub section_titles: BTreeMap<String, String>,
     /// When staff last previewed it (Unix seconds), for "most recently viewed first".
     pub last_viewed_at: Option<i64>,
+}
+
+impl StaffDocument {
+    /// What to call section `id` for staff: its title, or the id when no title was kept.
+    pub fn section_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.section_titles.get(id).map_or(id, String::as_str)
+    }
 }
 
 /// `GET /api/v1/clinic/patients/{id}/links`: one emailed link and its state.
@@ -593,7 +637,7 @@ pub fn format_size(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::birthday::BirthdayField;
 
@@ -603,6 +647,60 @@ mod tests {
         assert_eq!(mask_email("nonsense"), "•••");
         assert_eq!(mask_mobile("+44 7700 900123"), "•••• •••• 123");
         assert_eq!(mask_mobile("12"), "•••• •••• 12");
+    }
+
+    #[test]
+    fn staff_see_sections_by_title_or_else_by_id() {
+        let json = r#"{"id":"n1","kind":"consultation_note","title":"Consultation","date":"2026-11-20","size":10,"content_type":"application/json","sections":["history","plan"],"last_viewed_at":null}"#;
+        let mut doc: StaffDocument = serde_json::from_str(json).unwrap();
+        assert!(
+            doc.section_titles.is_empty(),
+            "an answer without titles still reads"
+        );
+        assert_eq!(
+            serde_json::to_string(&doc).unwrap(),
+            json,
+            "and writes back unchanged"
+        );
+        doc.section_titles.insert("plan".into(), "Plan".into());
+        assert_eq!(doc.section_title("plan"), "Plan");
+        assert_eq!(doc.section_title("history"), "history");
+        let with_titles = serde_json::to_value(&doc).unwrap();
+        assert_eq!(
+            with_titles["section_titles"],
+            serde_json::json!({"plan": "Plan"})
+        );
+    }
+
+    #[test]
+    fn headings_keep_ids_and_short_titles_in_note_order() {
+        let long = "x".repeat(MAX_HEADING_CHARS + 5);
+        let note = ConsultationNote {
+            sections: vec![
+                NoteSection {
+                    id: "history".into(),
+                    title: " History ".into(),
+                    text: "t".into(),
+                },
+                NoteSection {
+                    id: "plan".into(),
+                    title: long,
+                    text: "t".into(),
+                },
+            ],
+        };
+        let headings = note.headings();
+        assert_eq!(headings.len(), 2);
+        assert_eq!(
+            headings[0],
+            SectionHeading {
+                id: "history".into(),
+                title: "History".into()
+            }
+        );
+        assert_eq!(headings[1].id, "plan");
+        assert_eq!(headings[1].title.chars().count(), MAX_HEADING_CHARS);
+        assert!(headings[1].title.ends_with('…'));
     }
 
     #[test]

@@ -19,7 +19,7 @@ const axeLog = [];
 const P = "p-jane";
 const NOTE = {
   sections: [
-    { id: "history", title: "History", text: "Two weeks of cough." },
+    { id: "history", title: "History (patient’s account)", text: "Two weeks of cough." },
     { id: "examination", title: "Examination", text: "Chest clear." },
     { id: "plan", title: "Plan", text: "Rest and fluids." },
   ],
@@ -132,6 +132,82 @@ test("staff find a patient by name and open their file", async () => {
   await context.close();
 });
 
+test("going back and forth between two patients, staff see the file they went to last, however late the other answers", async () => {
+  const { page, context, errors } = await staffPage(STAFF.sharer);
+  // Jane's answers are held back while `holding`, as a slow network would.
+  let holding = false;
+  let held = 0;
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  await page.route(/\/api\/v1\/clinic\/patients\/p-jane(\/[a-z]+)?$/, async (route) => {
+    if (holding) {
+      held += 1;
+      await released;
+    }
+    await route.continue();
+  });
+  await openFile(page);
+  // John's file, reached inside the app (the router, no reload), so Back and Forward move
+  // between the two files of one page.
+  await page.evaluate(() => {
+    history.pushState(null, "", "/console/patients/p-john");
+    dispatchEvent(new PopStateEvent("popstate"));
+  });
+  await page.getByRole("heading", { level: 1, name: "John Smith" }).waitFor();
+  holding = true;
+  await page.goBack();
+  await page.waitForURL(/\/p-jane$/);
+  for (let i = 0; i < 100 && held < 1; i++) await page.waitForTimeout(50);
+  assert.ok(held >= 1, "Jane's file is on its way, held back");
+  // John's file is asked for (and answered) at once, not after Jane's answer.
+  const johnAnswered = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/clinic/patients/p-john");
+  await page.goForward();
+  await page.waitForURL(/\/p-john$/);
+  await johnAnswered;
+  await page.getByRole("heading", { level: 1, name: "John Smith" }).waitFor();
+  await page.getByText("No documents for this patient yet.").waitFor();
+  // Jane's answers arrive after John's: they must not take over the page, not even for a moment.
+  holding = false;
+  release();
+  for (let i = 0; i < 20; i++) {
+    assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "John Smith");
+    await page.waitForTimeout(50);
+  }
+  await page.waitForLoadState("networkidle");
+  assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "John Smith");
+  assert.equal(await page.locator(".doc").count(), 0, "none of Jane's documents");
+  assert.equal(await page.getByText("Jane Doe").count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a slow answer to an earlier search never replaces the results of the latest one", async () => {
+  const { page, context, errors } = await staffPage(STAFF.sharer);
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  await page.route(/\/api\/v1\/clinic\/patients\?(.*&)?q=jane(&|$)/, async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.goto(`${app.base}/console`);
+  await page.getByRole("heading", { level: 1, name: "Find a patient" }).waitFor();
+  const held = page.waitForRequest(/\/api\/v1\/clinic\/patients\?(.*&)?q=jane(&|$)/);
+  await page.getByLabel("Name or patient ID").fill("jane");
+  await page.getByRole("button", { name: "Search" }).click();
+  await held;
+  await page.getByLabel("Name or patient ID").fill("john");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: "John Smith" }).waitFor();
+  const late = page.waitForResponse(/\/api\/v1\/clinic\/patients\?(.*&)?q=jane(&|$)/);
+  release();
+  await late;
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByRole("link", { name: "Jane Doe" }).count(), 0, "the answer for “jane” came too late");
+  assert.equal(await page.getByRole("link", { name: "John Smith" }).count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("staff share several documents with several recipients by secure link, and see the sender", async () => {
   const { page, context, errors } = await staffPage(STAFF.sharer, TABLET);
   await openFile(page);
@@ -174,17 +250,20 @@ test("staff share chosen sections of a consultation note with the patient only; 
   await page.getByLabel(/Jane Doe \(patient\)/).check();
   await page.getByText("Only the ticked sections will be sent to the patient at").waitFor();
   await page.locator(".sections").getByText("jane.doe@example.com").waitFor();
-  await page.getByLabel("examination").uncheck();
+  // Sections are listed by their titles in note order, not by the clinic system's ids.
+  const labels = await page.locator(".sections__note .checkbox__label").allTextContents();
+  assert.deepEqual(labels.map((l) => l.trim()), ["History (patient’s account)", "Examination", "Plan"]);
+  await page.getByLabel("Examination", { exact: true }).uncheck();
   await page.locator("#sender").getByText("consult@riverside.example").waitFor();
   await record(page, "sections-patient");
   // Adding a contact withdraws the section choice.
   await page.getByLabel(/Amy Doe/).check();
-  assert.equal(await page.getByLabel("examination").count(), 0);
+  assert.equal(await page.getByLabel("Examination", { exact: true }).count(), 0);
   await page.getByText(/A contact never receives part of a note/).waitFor();
   await record(page, "sections-not-for-contacts");
   await page.getByLabel(/Amy Doe/).uncheck();
-  await page.getByLabel("examination").waitFor();
-  assert.equal(await page.getByRole("checkbox", { name: "examination", exact: true }).isChecked(), false, "the choice is kept");
+  await page.getByLabel("Examination", { exact: true }).waitFor();
+  assert.equal(await page.getByRole("checkbox", { name: "Examination", exact: true }).isChecked(), false, "the choice is kept");
   const before = mail.messages.length;
   await page.getByRole("button", { name: "Share", exact: true }).click();
   await page.getByRole("heading", { name: "Shared" }).waitFor();

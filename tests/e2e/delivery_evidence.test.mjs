@@ -39,8 +39,8 @@ async function shareWith(p, body = {}) {
 }
 
 const shareOf = async (id, shareId) =>
-  (await app.clinic.call("GET", `/api/v1/clinic/patients/${id}/shares`)).json.find((s) => s.id === shareId);
-const auditOf = async (id) => (await app.clinic.call("GET", `/api/v1/clinic/patients/${id}/history`)).json;
+  (await app.clinic.list(`/api/v1/clinic/patients/${id}/shares`)).json.find((s) => s.id === shareId);
+const auditOf = async (id) => (await app.clinic.history(id)).json;
 const messageTo = (email) => [...mail.messages].reverse().find((m) => m.to === email);
 
 test("each email carries only opaque ids for the provider to report back", async () => {

@@ -30,7 +30,7 @@ async function patient(id) {
 
 const share = (p, document_ids, method = "secure_link") =>
   app.clinic.share({ patient_id: p.id, document_ids, method, staff: "Dr Test" });
-const sharesOf = async (id) => (await app.clinic.call("GET", `/api/v1/clinic/patients/${id}/shares`)).json;
+const sharesOf = async (id) => (await app.clinic.list(`/api/v1/clinic/patients/${id}/shares`)).json;
 
 test("two shares delivering at once send each email once", async () => {
   // Issue 14: while one delivery awaited the provider, another read the same job as still
@@ -74,7 +74,7 @@ test("a refusal from the provider is final and the history shows its reason, wit
   assert.equal(mail.attempts.filter((m) => m.to === p.email).length, 1, "never tried again");
   const again = (await sharesOf(p.id)).find((s) => s.id === shareId).deliveries[0];
   assert.equal(again.status, "failed");
-  const events = (await app.clinic.call("GET", `/api/v1/clinic/patients/${p.id}/history`)).json;
+  const events = (await app.clinic.history(p.id)).json;
   const failed = events.filter((e) => e.event === "email_failed");
   assert.equal(failed.length, 1);
   assert.ok(!failed[0].detail.includes("@"), failed[0].detail);

@@ -1,25 +1,28 @@
-//! Reusable pieces of the pages. They render; decisions come from [`crate::logic`].
+//! Reusable pieces of the pages. They render; decisions come from [`crate::logic`]. The focus,
+//! heading and loading pieces the portal uses too come from `sealpost_frontkit`.
 
-use leptos::html::{Div, H1};
+use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlDialogElement, HtmlElement};
+use web_sys::HtmlDialogElement;
 
-use crate::logic::{page_title, Problem};
+use crate::logic::Problem;
+pub use sealpost_frontkit::components::{focus_by_id, Loading, PageHeading};
 
 mod confirm_dialog;
 mod read_receipt;
 pub use confirm_dialog::ConfirmDialog;
 pub use read_receipt::ReadReceiptList;
 
-/// Moves keyboard and screen-reader focus to the element with this id, if there is one.
-pub fn focus_by_id(id: &str) {
-    if let Some(element) = document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = element.focus();
-    }
+/// What an `ErrorBoundary` caught, as one text: each failure's sentence (see
+/// `ApiFailure`'s `Display`), in turn.
+pub fn messages(errors: &ArcRwSignal<Errors>) -> String {
+    errors
+        .get()
+        .into_iter()
+        .map(|(_, e)| e.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Opens the `<dialog>` with this id as a modal (focus moves into it; Escape closes it).
@@ -41,37 +44,6 @@ pub fn close_dialog(id: &str) {
         .and_then(|e| e.dyn_into::<HtmlDialogElement>().ok())
     {
         dialog.close();
-    }
-}
-
-/// The page's `h1`: it takes focus when it appears and names the document's title.
-#[component]
-pub fn PageHeading(
-    #[prop(into)] text: String,
-    #[prop(default = "heading-l")] class: &'static str,
-) -> impl IntoView {
-    let heading = NodeRef::<H1>::new();
-    document().set_title(&page_title(&text));
-    Effect::new(move || {
-        if let Some(h1) = heading.get() {
-            let _ = h1.focus();
-        }
-    });
-    view! {
-        <h1 class=class tabindex="-1" node_ref=heading>
-            {text}
-        </h1>
-    }
-}
-
-/// Shown while a request is under way; announced politely to screen readers.
-#[component]
-pub fn Loading(text: &'static str) -> impl IntoView {
-    view! {
-        <div class="loading" role="status">
-            <p class="body">{text}</p>
-            <progress class="progress" aria-label=text></progress>
-        </div>
     }
 }
 

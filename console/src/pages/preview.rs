@@ -5,14 +5,15 @@
 
 use leptos::ev::DragEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use sealpost_shared::staff::Action;
 use sealpost_shared::wire::{PatientFile, StaffDocument};
 
+use sealpost_frontkit::latest::{current, latest};
+
 use crate::api::{self, ApiFailure};
 use crate::app::use_staff;
-use crate::components::{Loading, PageHeading};
+use crate::components::{messages, Loading, PageHeading};
 use crate::logic::{
     content_path, format_date, format_size, patient_path, preview_kind, PreviewKind,
 };
@@ -21,37 +22,49 @@ use crate::pages::patient::{drag_payload, SELECTION_CHANNEL};
 #[component]
 pub fn PreviewPage() -> impl IntoView {
     let params = use_params_map();
-    let patient = params.read_untracked().get("patient").unwrap_or_default();
-    let doc_id = params.read_untracked().get("doc").unwrap_or_default();
-    let loaded = RwSignal::new(None::<Result<(PatientFile, Option<StaffDocument>), ApiFailure>>);
+    let address = Memo::new(move |_| {
+        let params = params.read();
+        (
+            params.get("patient").unwrap_or_default(),
+            params.get("doc").unwrap_or_default(),
+        )
+    });
+    let loaded = latest(address, |(patient, doc_id): (String, String)| async move {
+        let file = api::patient_file(&patient).await?;
+        let docs = api::documents(&patient).await?;
+        let doc = docs.into_iter().find(|d| d.id.as_str() == doc_id);
+        Ok::<_, ApiFailure>((patient, file, doc))
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading text="Loading the document" /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! {
+                    <PageHeading text="We could not open this document" />
+                    <p class="body">{move || messages(&errors)}</p>
+                }
+            }>
+                {move || Suspend::new(async move {
+                    current(loaded, address)
+                        .await
+                        .map(|(patient, file, doc)| view! { <Preview patient=patient file=file doc=doc /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The document (or that it is gone) beside a summary of the sharing panel.
+#[component]
+fn Preview(patient: String, file: PatientFile, doc: Option<StaffDocument>) -> impl IntoView {
     let added = RwSignal::new(false);
     let can_share = use_staff().may(Action::Share);
-    {
-        let (patient, doc_id) = (patient.clone(), doc_id.clone());
-        spawn_local(async move {
-            let result = async {
-                let file = api::patient_file(&patient).await?;
-                let docs = api::documents(&patient).await?;
-                Ok((file, docs.into_iter().find(|d| d.id.as_str() == doc_id)))
-            }
-            .await;
-            loaded.set(Some(result));
-        });
-    }
-    move || {
-        match loaded.get() {
-        None => view! { <Loading text="Loading the document" /> }.into_any(),
-        Some(Err(failure)) => view! {
-            <PageHeading text="We could not open this document" />
-            <p class="body">{failure.message()}</p>
-        }
-        .into_any(),
-        Some(Ok((_, None))) => view! {
+    match doc {
+        None => view! {
             <PageHeading text="Document not found" />
             <p class="body">"It may have been deleted. Close this window and refresh the patient's file."</p>
         }
         .into_any(),
-        Some(Ok((file, Some(doc)))) => {
+        Some(doc) => {
             let src = content_path(
                 &patient,
                 doc.id.as_str(),
@@ -125,6 +138,5 @@ pub fn PreviewPage() -> impl IntoView {
             }
             .into_any()
         }
-    }
     }
 }

@@ -1,31 +1,37 @@
 //! `/console`: find a patient by name or id.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
-use sealpost_shared::wire::PatientSummary;
 
-use crate::api::{self, ApiFailure};
+use sealpost_frontkit::latest::{current, latest};
+
+use crate::api;
 use crate::components::{Loading, PageHeading};
 use crate::logic::{format_date, patient_path};
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = RwSignal::new(None::<Result<Vec<PatientSummary>, ApiFailure>>);
+    // Each search as submitted (numbered, so searching again for the same words asks again):
+    // the results follow it, and only the answer to the latest search is ever shown, however
+    // the answers to earlier ones arrive.
+    let submitted = RwSignal::new(None::<(u32, String)>);
     let searching = RwSignal::new(false);
-    let searched_for = RwSignal::new(String::new());
+    let search_key = Memo::new(move |_| submitted.get());
+    let found = latest(search_key, |asked: Option<(u32, String)>| async move {
+        match asked {
+            Some((_, q)) => {
+                let answer = api::find_patients(&q).await;
+                Some((q, answer))
+            }
+            None => None,
+        }
+    });
 
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let q = query.get_untracked();
-        searching.set(true);
-        spawn_local(async move {
-            let found = api::find_patients(&q).await;
-            searched_for.set(q);
-            results.set(Some(found));
-            searching.set(false);
-        });
+        submitted.update(|s| *s = Some((s.as_ref().map_or(0, |(n, _)| n.wrapping_add(1)), q)));
     };
 
     view! {
@@ -50,13 +56,12 @@ pub fn SearchPage() -> impl IntoView {
                 </button>
             </div>
         </form>
-        {move || {
-            if searching.get() {
-                return view! { <Loading text="Searching" /> }.into_any();
-            }
-            match results.get() {
+        {move || searching.get().then(|| view! { <Loading text="Searching" /> })}
+        <Transition fallback=|| () set_pending=searching.write_only()>
+            {move || Suspend::new(async move {
+                match current(found, search_key).await {
                 None => ().into_any(),
-                Some(Err(failure)) => {
+                Some((_, Err(failure))) => {
                     view! {
                         <p class="error-message" role="alert">
                             {failure.message()}
@@ -64,15 +69,15 @@ pub fn SearchPage() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Some(Ok(list)) if list.is_empty() => {
+                Some((searched_for, Ok(list))) if list.is_empty() => {
                     view! {
                         <p class="body" role="status">
-                            {format!("No patients match “{}”.", searched_for.get_untracked())}
+                            {format!("No patients match “{searched_for}”.")}
                         </p>
                     }
                         .into_any()
                 }
-                Some(Ok(list)) => {
+                Some((_, Ok(list))) => {
                     let count = list.len();
                     view! {
                         <h2 class="heading-m" role="status">
@@ -109,7 +114,8 @@ pub fn SearchPage() -> impl IntoView {
                     }
                         .into_any()
                 }
-            }
-        }}
+                }
+            })}
+        </Transition>
     }
 }

@@ -8,9 +8,9 @@ use sealpost_shared::sender::SenderAddresses;
 use sealpost_shared::staff::Action;
 use sealpost_shared::wire::PracticeSettings;
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::app::use_staff;
-use crate::components::{ErrorSummary, Loading, PageHeading, StopPage};
+use crate::components::{messages, ErrorSummary, Loading, PageHeading, StopPage};
 use crate::logic::Problem;
 
 /// The sender fields: (form id, label, hint).
@@ -117,16 +117,18 @@ pub fn SettingsPage() -> impl IntoView {
         }
         .into_any();
     }
-    let loaded = RwSignal::new(None::<Result<PracticeSettings, ApiFailure>>);
-    spawn_local(async move { loaded.set(Some(api::settings().await)) });
-    (move || match loaded.get() {
-        None => view! { <Loading text="Loading the settings" /> }.into_any(),
-        Some(Err(f)) => {
-            view! { <StopPage heading="We could not load the settings" text=f.message() /> }
-                .into_any()
-        }
-        Some(Ok(settings)) => view! { <SettingsForm settings=settings /> }.into_any(),
-    })
+    let loaded = LocalResource::new(api::settings);
+    view! {
+        <Transition fallback=|| view! { <Loading text="Loading the settings" /> }>
+            <ErrorBoundary fallback=|errors| view! {
+                <StopPage heading="We could not load the settings" text=messages(&errors) />
+            }>
+                {move || Suspend::new(async move {
+                    loaded.await.map(|settings| view! { <SettingsForm settings=settings /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
     .into_any()
 }
 

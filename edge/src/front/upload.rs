@@ -44,7 +44,8 @@ pub async fn carry_out(
     recording.push((internal::DECLARED_LENGTH, declared));
     recording.push((
         internal::UPLOAD,
-        serde_json::to_string(&stored)
+        // ASCII only: a note's section titles may be any text.
+        internal::header_json(&stored)
             .map_err(|_| AppError::internal("stored not serialisable"))?,
     ));
     Ok(stub
@@ -64,7 +65,7 @@ async fn store(env: &Env, req: &mut Request, order: &UploadOrder) -> Result<Stor
         if let Some(problem) = note.problem() {
             return Err(invalid(problem));
         }
-        let sections = note.sections.iter().map(|s| s.id.clone()).collect();
+        let sections = note.headings();
         let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         bucket
             .put(order.storage_key.clone(), worker::Data::Bytes(bytes))

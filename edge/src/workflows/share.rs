@@ -60,13 +60,9 @@ pub fn share(ctx: &Practice<'_>, body: &ShareRequest, caller: &Caller) -> Result
                 kinds.push(doc.typed()?.1);
                 rows.push(doc.clone());
                 if let Some(chosen) = body.sections.get(id) {
-                    let available: Vec<String> = doc
-                        .sections
-                        .as_deref()
-                        .and_then(|json| serde_json::from_str(json).ok())
-                        .ok_or_else(|| {
-                            invalid(format!("document {id} has no sections to choose"))
-                        })?;
+                    let available: Vec<String> = doc.section_ids().ok_or_else(|| {
+                        invalid(format!("document {id} has no sections to choose"))
+                    })?;
                     if let Some(missing) = chosen.iter().find(|c| !available.contains(c)) {
                         return Err(invalid(format!("document {id} has no section {missing}")));
                     }

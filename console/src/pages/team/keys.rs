@@ -2,28 +2,25 @@
 //! whether revoked. A key just created is shown its one time above the list.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use sealpost_shared::staff::{ApiKeyEntry, CreatedApiKey};
 
 use super::key_form::NewKeyForm;
 use super::new_key::NewKeyOnce;
 use super::revoke_key::{RevokeKeyDialog, REVOKE_DIALOG};
-use crate::api::{self, ApiFailure};
-use crate::components::{focus_by_id, show_dialog, Loading};
+use crate::api;
+use crate::components::{focus_by_id, messages, show_dialog, Loading};
 use crate::logic::format_time;
 use crate::logic::team::keys_in_order;
 
 #[component]
 pub fn KeysSection() -> impl IntoView {
-    let loaded = RwSignal::new(None::<Result<Vec<ApiKeyEntry>, ApiFailure>>);
+    let loaded = LocalResource::new(|| async { api::api_keys().await.map(keys_in_order) });
     let notice = RwSignal::new(None::<String>);
     let revoking = RwSignal::new(None::<ApiKeyEntry>);
     // Held only while it is on screen: dismissing it (or leaving the page) drops the key.
     let created = RwSignal::new(None::<CreatedApiKey>);
-    let reload = move || {
-        spawn_local(async move { loaded.set(Some(api::api_keys().await.map(keys_in_order))) })
-    };
-    reload();
+    // A reload keeps the list on screen until the new one arrives.
+    let reload = move || loaded.refetch();
     let on_created = Callback::new(move |key: CreatedApiKey| {
         notice.set(None);
         created.set(Some(key));
@@ -89,22 +86,24 @@ pub fn KeysSection() -> impl IntoView {
                 </div>
             })}
             {move || created.get().map(|key| view! { <NewKeyOnce key=key on_copied=on_copied /> })}
-            {move || match loaded.get() {
-                None => view! { <Loading text="Loading the keys" /> }.into_any(),
-                Some(Err(failure)) => view! {
+            <Transition fallback=|| view! { <Loading text="Loading the keys" /> }>
+                <ErrorBoundary fallback=|errors| view! {
                     <p class="error-message" role="alert">
-                        {format!("We could not load the keys. {}", failure.message())}
+                        {move || format!("We could not load the keys. {}", messages(&errors))}
                     </p>
-                }
-                    .into_any(),
-                Some(Ok(keys)) if keys.is_empty() => {
-                    view! { <p class="body">"The practice has no keys yet."</p> }.into_any()
-                }
-                Some(Ok(keys)) => view! {
-                    <ul class="team-list">{keys.into_iter().map(row).collect_view()}</ul>
-                }
-                    .into_any(),
-            }}
+                }>
+                    {move || Suspend::new(async move {
+                        loaded.await.map(|keys| if keys.is_empty() {
+                            view! { <p class="body">"The practice has no keys yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="team-list">{keys.into_iter().map(row).collect_view()}</ul>
+                            }
+                                .into_any()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
             <NewKeyForm on_created=on_created />
         </section>
         <RevokeKeyDialog key=revoking on_revoked=on_revoked />

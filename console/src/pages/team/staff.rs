@@ -2,27 +2,25 @@
 //! form below, "Remove" asks first. Nobody is offered removing themselves (the API refuses).
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use sealpost_shared::staff::StaffMember;
 
 use super::remove_staff::{RemoveStaffDialog, REMOVE_DIALOG};
 use super::staff_form::{StaffForm, StaffFormState};
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::app::use_staff;
-use crate::components::{focus_by_id, show_dialog, Loading};
+use crate::components::{focus_by_id, messages, show_dialog, Loading};
 use crate::logic::format_time;
 use crate::logic::team::{is_you, role_label, role_value};
 
 #[component]
 pub fn StaffSection() -> impl IntoView {
     let you = use_staff().0.email;
-    let loaded = RwSignal::new(None::<Result<Vec<StaffMember>, ApiFailure>>);
+    let loaded = LocalResource::new(api::staff);
     let notice = RwSignal::new(None::<String>);
     let removing = RwSignal::new(None::<StaffMember>);
     let form = StaffFormState::empty();
     // A reload keeps the list on screen until the new one arrives: nothing jumps or loses focus.
-    let reload = move || spawn_local(async move { loaded.set(Some(api::staff().await)) });
-    reload();
+    let reload = move || loaded.refetch();
     let listed = Signal::derive(move || loaded.get().and_then(Result::ok).unwrap_or_default());
     let on_saved = Callback::new(move |text: String| {
         notice.set(Some(text));
@@ -88,22 +86,27 @@ pub fn StaffSection() -> impl IntoView {
                     <p class="notification__text">{text}</p>
                 </div>
             })}
-            {move || match loaded.get() {
-                None => view! { <Loading text="Loading the staff" /> }.into_any(),
-                Some(Err(failure)) => view! {
+            <Transition fallback=|| view! { <Loading text="Loading the staff" /> }>
+                <ErrorBoundary fallback=|errors| view! {
                     <p class="error-message" role="alert">
-                        {format!("We could not load the staff. {}", failure.message())}
+                        {move || format!("We could not load the staff. {}", messages(&errors))}
                     </p>
-                }
-                    .into_any(),
-                Some(Ok(staff)) if staff.is_empty() => {
-                    view! { <p class="body">"Nobody has a role in this practice yet."</p> }.into_any()
-                }
-                Some(Ok(staff)) => view! {
-                    <ul class="team-list">{staff.into_iter().map(&row).collect_view()}</ul>
-                }
-                    .into_any(),
-            }}
+                }>
+                    {move || {
+                        let row = row.clone();
+                        Suspend::new(async move {
+                            loaded.await.map(|staff| if staff.is_empty() {
+                                view! { <p class="body">"Nobody has a role in this practice yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="team-list">{staff.into_iter().map(&row).collect_view()}</ul>
+                                }
+                                    .into_any()
+                            })
+                        })
+                    }}
+                </ErrorBoundary>
+            </Transition>
             <StaffForm state=form staff=listed on_saved=on_saved />
         </section>
         <RemoveStaffDialog member=removing on_removed=on_removed />

@@ -105,9 +105,9 @@ pub async fn upload_document(
     };
     let key = document_storage_key(&ctx.practice, patient.as_str(), doc.as_str());
     let sections = match &stored.sections {
-        Some(ids) => Some(
-            serde_json::to_string(ids)
-                .map_err(|_| AppError::internal("section ids not serialisable"))?,
+        Some(headings) => Some(
+            serde_json::to_string(headings)
+                .map_err(|_| AppError::internal("section headings not serialisable"))?,
         ),
         None => None,
     };
@@ -297,6 +297,7 @@ pub fn patient_documents(ctx: &Ctx, req: &Request, raw_id: &str) -> Result<Respo
     json_ok(&page.try_map(|row| {
         let d = row.doc;
         let (id, kind, date) = d.typed()?;
+        let sections = d.note_sections().unwrap_or_default();
         Ok::<_, AppError>(StaffDocument {
             id,
             kind,
@@ -304,11 +305,11 @@ pub fn patient_documents(ctx: &Ctx, req: &Request, raw_id: &str) -> Result<Respo
             date,
             size: d.size_bytes(),
             content_type: d.content_type.clone(),
-            sections: d
-                .sections
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok())
-                .unwrap_or_default(),
+            section_titles: sections
+                .iter()
+                .filter_map(|(id, title)| Some((id.clone(), title.clone()?)))
+                .collect(),
+            sections: sections.into_iter().map(|(id, _)| id).collect(),
             last_viewed_at: row.last_viewed_at,
         })
     })?)

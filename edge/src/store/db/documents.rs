@@ -2,7 +2,7 @@
 
 use sealpost_shared::chrono::NaiveDate;
 use sealpost_shared::ids::DocumentId;
-use sealpost_shared::wire::DocumentKind;
+use sealpost_shared::wire::{DocumentKind, SectionHeading};
 use serde::Deserialize;
 
 use super::{i, opt, s, Db};
@@ -18,7 +18,7 @@ pub struct DocumentRow {
     pub size: i64,
     pub content_type: String,
     pub storage_key: String,
-    /// A structured note's section ids (JSON), if it is one.
+    /// A structured note's sections (JSON, see [`DocumentRow::note_sections`]), if it is one.
     pub sections: Option<String>,
     /// The sections a grant limits the recipient to (JSON); `None` = the whole document.
     pub granted_sections: Option<String>,
@@ -41,6 +41,33 @@ impl DocumentRow {
 
     pub fn size_bytes(&self) -> u64 {
         u64::try_from(self.size).unwrap_or(0)
+    }
+
+    /// A structured note's sections in note order: each id, and its title where kept. `None`
+    /// for a file (or a damaged list). Rows written since titles are kept hold
+    /// `[{"id":"plan","title":"Plan"}]`; older rows hold the ids alone, `["plan"]`.
+    pub fn note_sections(&self) -> Option<Vec<(String, Option<String>)>> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Kept {
+            Heading(SectionHeading),
+            Id(String),
+        }
+        let kept: Vec<Kept> = serde_json::from_str(self.sections.as_deref()?).ok()?;
+        Some(
+            kept.into_iter()
+                .map(|k| match k {
+                    Kept::Heading(h) => (h.id, Some(h.title)),
+                    Kept::Id(id) => (id, None),
+                })
+                .collect(),
+        )
+    }
+
+    /// A structured note's section ids in note order; `None` for a file.
+    pub fn section_ids(&self) -> Option<Vec<String>> {
+        self.note_sections()
+            .map(|sections| sections.into_iter().map(|(id, _)| id).collect())
     }
 }
 
@@ -238,7 +265,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use sealpost_shared::history::AuditEvent;
 
-    use crate::store::db::Db;
+    use crate::store::db::{Db, DocumentRow};
     use crate::store::sqlite::SqliteSql;
 
     fn doc(db: &Db, id: &str, patient: &str, title: &str, date: &str, now: i64) {
@@ -296,6 +323,40 @@ mod tests {
         assert_eq!(id.as_str(), "d1");
         assert_eq!(date.to_string(), "2024-03-04");
         assert_eq!(d.size_bytes(), 10);
+    }
+
+    #[test]
+    fn note_sections_read_with_titles_and_from_rows_before_titles() {
+        let row = |sections: Option<&str>| DocumentRow {
+            sections: sections.map(str::to_owned),
+            ..two_patients_doc()
+        };
+        let now = row(Some(
+            r#"[{"id":"history","title":"History"},{"id":"plan","title":"Plan"}]"#,
+        ));
+        assert_eq!(
+            now.note_sections().unwrap(),
+            [
+                ("history".to_owned(), Some("History".to_owned())),
+                ("plan".to_owned(), Some("Plan".to_owned()))
+            ]
+        );
+        assert_eq!(now.section_ids().unwrap(), ["history", "plan"]);
+        // Written before titles were kept: the ids alone.
+        let before = row(Some(r#"["history","plan"]"#));
+        assert_eq!(
+            before.note_sections().unwrap(),
+            [("history".to_owned(), None), ("plan".to_owned(), None)]
+        );
+        assert_eq!(before.section_ids().unwrap(), ["history", "plan"]);
+        assert_eq!(row(None).note_sections(), None, "a file");
+        assert_eq!(row(Some("{oops")).section_ids(), None, "damaged");
+    }
+
+    fn two_patients_doc() -> DocumentRow {
+        let db = two_patients();
+        doc(&db, "d1", "p1", "Letter", "2024-03-04", 1);
+        db.document("d1").unwrap().unwrap()
     }
 
     #[test]
