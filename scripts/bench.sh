@@ -22,7 +22,7 @@ done
 export BENCH_COMMAND
 export BENCH_ROOT="${BENCH_ROOT:-$PWD}"
 out=${BENCH_OUT:-docs/BENCHMARKS.md}
-parts=${BENCH_PARTS:-criterion cold cpu,load bulk stream origin routes tenants portal}
+parts=${BENCH_PARTS:-criterion cold cpu,load bulk stream origin routes tenants phone}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
