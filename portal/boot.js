@@ -7,12 +7,10 @@
 // 2. posts it to /api/v1/portal/open while the WebAssembly downloads;
 // 3. shows the page that answer calls for, from the <template>s in index.html (the pre-paint),
 //    so the date-of-birth fields are there to type into before the app is.
-// Then it starts the Leptos app with the token and the answer's promise: the app never asks
+// Then it loads the WebAssembly and starts the Leptos app with the token and the answer's promise: the app never asks
 // /open twice, takes over what the person typed and the focus, and removes the pre-paint
 // (portal/src/prepaint.rs). Nothing here verifies anything or sends anything but the token to
 // /open, exactly as the app did; a page load still changes nothing on the server.
-import init, { start } from "./pkg/sealpost_portal.js";
-
 const OPEN = "/api/v1/portal/open";
 // shared::token::MAX_TOKEN_LEN: a longer fragment is refused without a request.
 const MAX_TOKEN_LEN = 2048;
@@ -50,6 +48,11 @@ function showPractice(name) {
   try { sessionStorage.setItem(PRACTICE_KEY, name); } catch { /* storage off: fine */ }
 }
 showPractice(remembered);
+// Other pages load the app only (the documents after a reload, say): say so, not "Opening".
+if (location.pathname !== "/open" && main) {
+  for (const el of main.querySelectorAll("h1")) el.textContent = "Loading";
+  for (const el of main.querySelectorAll("progress")) el.setAttribute("aria-label", "Loading");
+}
 
 /** Replaces the pre-paint's page with template `name`, slots filled as text (never as HTML). */
 function show(name, slots = {}) {
@@ -104,6 +107,10 @@ async function prepaint() {
   return false;
 }
 
-prepaint();
+// The app's files are fetched only once the pre-paint is up: on a slow link they would otherwise
+// share the bandwidth with this page's CSS and the /open answer (measured in docs/BENCHMARKS.md).
+const glue = import("./pkg/sealpost_portal.js");
+await prepaint().catch(() => false);
+const { default: init, start } = await glue;
 await init({ module_or_path: new URL("./pkg/sealpost_portal_bg.wasm", import.meta.url) });
 start(link.kind === "token" ? link.token : null, link.kind === "refused", opened);

@@ -45,7 +45,7 @@ p();
 p("## Sizes");
 p();
 const dist = join(buildRoot, "portal", "dist");
-const files = ["index.html", "boot.js", ...readdirSync(dist).filter((f) => f.endsWith(".css")),
+const files = ["index.html", ...readdirSync(dist).filter((f) => /\.(js|css)$/.test(f)),
   ...readdirSync(join(dist, "pkg")).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => `pkg/${f}`)];
 const size = (path) => {
   const b = readFileSync(path);
