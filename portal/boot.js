@@ -48,6 +48,7 @@ function showPractice(name) {
   try { sessionStorage.setItem(PRACTICE_KEY, name); } catch { /* storage off: fine */ }
 }
 showPractice(remembered);
+main?.querySelector(".loading")?.removeAttribute("hidden");
 // Other pages load the app only (the documents after a reload, say): say so, not "Opening".
 if (location.pathname !== "/open" && main) {
   for (const el of main.querySelectorAll("h1")) el.textContent = "Loading";

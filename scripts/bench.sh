@@ -6,6 +6,8 @@
 #
 # Optional environment:
 #   BENCH_PARTS="routes tenants"  only these parts (default: criterion and every run.mjs part)
+#                                 (`phone`: the portal on a slow phone, scripts/bench/phone.mjs;
+#                                 BENCH_PHONE_RUNS=5 runs of each measurement)
 #   BENCH_ROOT=/path/to/worktree  measure that tree's build (edge/build, portal/dist) with
 #                                 this driver, e.g. a worktree of an older commit
 #   BENCH_OUT=/tmp/before.md      write the report there instead of docs/BENCHMARKS.md

@@ -243,6 +243,7 @@ test("at 320 px, sizes stay with their units; at 200 % text nothing scrolls side
     await appReady(page);
     await enterBirthday(page, "7", "3", "1984");
     await page.getByRole("heading", { level: 1, name: "Your documents" }).waitFor();
+    await page.locator(".document__details").first().waitFor();
     const details = await page.locator(".document__details").allInnerTexts();
     assert.ok(details.length > 0);
     for (const d of details) assert.match(d, /\d\u00a0(bytes|KB|MB|GB)/, `no break between number and unit: ${JSON.stringify(d)}`);
@@ -328,6 +329,18 @@ test("in dark mode the Sign out button stands out from the page, bottom edge inc
     await screenshot(page, "slow-phone-05-documents-dark");
     await page.setViewportSize({ width: 320, height: 640 });
     await screenshot(page, "slow-phone-06-documents-dark-320");
+  } finally {
+    await context.close();
+  }
+});
+
+test("without JavaScript the page says to turn it on, and shows no endless loading", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 }, locale: "en-GB" });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${app.base}/open#whatever`);
+    await page.getByRole("heading", { level: 1, name: "Turn on JavaScript to see your documents" }).waitFor();
+    assert.equal(await page.getByText("Opening your link").isVisible(), false);
   } finally {
     await context.close();
   }
