@@ -48,6 +48,9 @@ function showPractice(name) {
   try { sessionStorage.setItem(PRACTICE_KEY, name); } catch { /* storage off: fine */ }
 }
 showPractice(remembered);
+// The practice's name comes with the /open answer: until then the banner is empty rather than
+// naming the service instead of the practice.
+if (!remembered && link.kind === "token" && practiceEl) practiceEl.textContent = "\u00a0";
 main?.querySelector(".loading")?.removeAttribute("hidden");
 // Other pages load the app only (the documents after a reload, say): say so, not "Opening".
 if (location.pathname !== "/open" && main) {
