@@ -310,8 +310,11 @@ test("in dark mode the Sign out button stands out from the page, bottom edge inc
   const { context, page } = await phonePage(browser);
   try {
     await page.emulateMedia({ colorScheme: "dark" });
+    await page.setViewportSize({ width: 320, height: 640 });
     await page.goto(link);
     await appReady(page);
+    await screenshot(page, "slow-phone-05-birthday-dark-320");
+    await page.setViewportSize({ width: 390, height: 844 });
     await enterBirthday(page, "7", "3", "1984");
     const button = page.getByRole("button", { name: "Sign out" });
     await button.waitFor();
@@ -326,9 +329,9 @@ test("in dark mode the Sign out button stands out from the page, bottom edge inc
     assert.ok(c.border >= 3, `border against the page ${c.border.toFixed(2)}:1`);
     assert.ok(c.shadow >= 3, `bottom shadow against the page ${c.shadow.toFixed(2)}:1`);
     assert.notEqual(c.width, "0px");
-    await screenshot(page, "slow-phone-05-documents-dark");
+    await screenshot(page, "slow-phone-06-documents-dark");
     await page.setViewportSize({ width: 320, height: 640 });
-    await screenshot(page, "slow-phone-06-documents-dark-320");
+    await screenshot(page, "slow-phone-07-documents-dark-320");
   } finally {
     await context.close();
   }
