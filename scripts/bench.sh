@@ -6,6 +6,8 @@
 #
 # Optional environment:
 #   BENCH_PARTS="routes tenants"  only these parts (default: criterion and every run.mjs part)
+#                                 (`phone`: the portal on a slow phone, scripts/bench/phone.mjs;
+#                                 BENCH_PHONE_RUNS=5 runs of each measurement)
 #   BENCH_ROOT=/path/to/worktree  measure that tree's build (edge/build, portal/dist) with
 #                                 this driver, e.g. a worktree of an older commit
 #   BENCH_OUT=/tmp/before.md      write the report there instead of docs/BENCHMARKS.md
@@ -22,7 +24,7 @@ done
 export BENCH_COMMAND
 export BENCH_ROOT="${BENCH_ROOT:-$PWD}"
 out=${BENCH_OUT:-docs/BENCHMARKS.md}
-parts=${BENCH_PARTS:-criterion cold cpu,load bulk stream origin routes tenants portal}
+parts=${BENCH_PARTS:-criterion cold cpu,load bulk stream origin routes tenants phone}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

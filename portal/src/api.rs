@@ -6,6 +6,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsCast;
 use web_sys::RequestCache;
 
 use sealpost_shared::wire::{
@@ -39,7 +40,11 @@ fn request(builder: RequestBuilder) -> RequestBuilder {
 
 /// Turns what `fetch` gave into our answer: a 2xx response, or the typed failure.
 async fn answer(sent: Result<Response, gloo_net::Error>) -> Result<Response, ApiFailure> {
-    let response = sent.map_err(|_| ApiFailure::Network)?;
+    answer_sent(sent.map_err(|_| ApiFailure::Network)).await
+}
+
+async fn answer_sent(sent: Result<Response, ApiFailure>) -> Result<Response, ApiFailure> {
+    let response = sent?;
     if response.ok() {
         return Ok(response);
     }
@@ -63,6 +68,18 @@ async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result
 /// `POST /api/v1/portal/open` with the token from the link.
 pub async fn open_link(token: &str) -> Result<OpenLinkResponse, ApiFailure> {
     post(OPEN, &token_body(token)).await
+}
+
+/// The answer to the `POST /api/v1/portal/open` that `boot.js` started while the WebAssembly
+/// downloaded (the promise of its `fetch`), read as [`open_link`] reads its own.
+pub async fn open_answer(opened: js_sys::Promise) -> Result<OpenLinkResponse, ApiFailure> {
+    let sent = wasm_bindgen_futures::JsFuture::from(opened)
+        .await
+        .ok()
+        .and_then(|raw| raw.dyn_into::<web_sys::Response>().ok())
+        .map(Response::from)
+        .ok_or(ApiFailure::Network);
+    decode(answer_sent(sent).await?).await
 }
 
 /// `POST /api/v1/portal/verify/birthday`; on success the answer sets the session cookie.

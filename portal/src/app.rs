@@ -25,20 +25,31 @@ pub enum Link {
     Token(SecretString),
 }
 
+/// The answer to the `POST /open` that `boot.js` sent while the WebAssembly downloaded.
+pub type Opened = Result<sealpost_shared::wire::OpenLinkResponse, crate::api::ApiFailure>;
+
 /// State shared by every page, provided as context by [`App`].
 #[derive(Clone, Copy)]
 pub struct Portal {
     /// The practice's name, once an answer has told us; shown in the header.
     pub practice_name: RwSignal<Option<String>>,
     link: StoredValue<Link>,
+    /// The answer to `boot.js`'s `POST /open` for this link, read once by the `/open` page.
+    opened: StoredValue<Option<Opened>>,
 }
 
 impl Portal {
-    fn new(link: Link) -> Self {
+    fn new(link: Link, opened: Option<Opened>) -> Self {
         Self {
-            practice_name: RwSignal::new(None),
+            practice_name: RwSignal::new(crate::prepaint::remembered_practice()),
             link: StoredValue::new(link),
+            opened: StoredValue::new(opened),
         }
+    }
+
+    /// The answer to `boot.js`'s `POST /open`, once: a retry or a new link asks again.
+    pub fn take_opened(&self) -> Option<Opened> {
+        self.opened.try_update_value(Option::take).flatten()
     }
 
     /// Reads the link without copying the token out.
@@ -65,15 +76,21 @@ impl Portal {
     }
 
     pub fn learn_practice(&self, name: Option<String>) {
-        if name.is_some() {
-            self.practice_name.set(name);
+        if let Some(name) = name {
+            crate::prepaint::remember_practice(&name);
+            self.practice_name.set(Some(name));
         }
     }
 }
 
 /// The shared state. [`App`] provides it above every page, so the fallback is never used.
 pub fn use_portal() -> Portal {
-    use_context::<Portal>().unwrap_or_else(|| Portal::new(Link::Missing))
+    use_context::<Portal>().unwrap_or_else(|| Portal::new(Link::Missing, None))
+}
+
+/// Whether the page is `/open`.
+pub fn on_open_path() -> bool {
+    window().location().pathname().ok().as_deref() == Some(OPEN_PATH)
 }
 
 /// On `/open`, takes the token from the fragment and replaces the URL with `/open`.
@@ -98,8 +115,8 @@ pub fn take_link_from_address_bar() -> Link {
 }
 
 #[component]
-pub fn App(link: Link) -> impl IntoView {
-    provide_context(Portal::new(link));
+pub fn App(link: Link, opened: Option<Opened>) -> impl IntoView {
+    provide_context(Portal::new(link, opened));
     view! {
         <Router>
             <Header />

@@ -3,7 +3,7 @@
 //! Components only render what these functions return, so every branch here has a native unit
 //! test (`cargo test -p sealpost-portal`) and nothing here touches the DOM, the network or a clock.
 
-use sealpost_shared::birthday::{BirthdayField, FieldError};
+use sealpost_shared::birthday::{parse_birthday, BirthdayField, FieldError};
 use sealpost_shared::chrono::{Datelike, NaiveDate};
 use sealpost_shared::error::ErrorCode;
 use sealpost_shared::token::MAX_TOKEN_LEN;
@@ -246,11 +246,17 @@ pub struct FormErrors {
     pub errors: Vec<FieldError>,
     /// A sentence after the list, such as how many attempts are left.
     pub note: Option<String>,
+    /// Inputs in error besides those the messages name (one message for several missing
+    /// parts: "Date of birth must include a day and a year" marks both).
+    pub also_marks: Vec<BirthdayField>,
 }
 
 impl FormErrors {
     pub fn from_fields(errors: Vec<FieldError>) -> Self {
-        Self { errors, note: None }
+        Self {
+            errors,
+            ..Self::default()
+        }
     }
 
     fn whole_date(message: impl Into<String>) -> Self {
@@ -262,9 +268,11 @@ impl FormErrors {
 
     /// Whether the input for `field` (day, month or year) is in error.
     pub fn marks(&self, field: BirthdayField) -> bool {
-        self.errors
-            .iter()
-            .any(|e| e.field == field || e.field == BirthdayField::Date)
+        self.also_marks.contains(&field)
+            || self
+                .errors
+                .iter()
+                .any(|e| e.field == field || e.field == BirthdayField::Date)
     }
 }
 
@@ -291,6 +299,58 @@ impl FormErrors {
     }
 }
 
+/// The oldest a date of birth may be (shared::birthday refuses more than this many years).
+const OLDEST_YEARS: i32 = 130;
+
+/// The date-of-birth form's own check before anything is sent, worded as GOV.UK's date input
+/// pattern asks: one message for what is missing ("Enter your date of birth", or "Date of birth
+/// must include a day and a year", marking each missing input), otherwise
+/// `shared::birthday::parse_birthday`'s, with a year too far back saying which years are allowed.
+pub fn check_birthday_form(
+    day: &str,
+    month: &str,
+    year: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, FormErrors> {
+    let parts = [
+        (BirthdayField::Day, day, "a day"),
+        (BirthdayField::Month, month, "a month"),
+        (BirthdayField::Year, year, "a year"),
+    ];
+    let missing: Vec<_> = parts
+        .iter()
+        .filter(|(_, typed, _)| typed.trim().is_empty())
+        .collect();
+    if missing.len() == parts.len() {
+        return Err(FormErrors::whole_date("Enter your date of birth"));
+    }
+    if let Some((first, _, _)) = missing.first() {
+        let names: Vec<&str> = missing.iter().map(|(_, _, name)| *name).collect();
+        return Err(FormErrors {
+            also_marks: missing.iter().map(|(field, _, _)| *field).collect(),
+            ..FormErrors::from_fields(vec![FieldError {
+                field: *first,
+                message: format!("Date of birth must include {}", names.join(" and ")),
+            }])
+        });
+    }
+    parse_birthday(day, month, year, today).map_err(|errors| {
+        let earliest = today.year() - OLDEST_YEARS;
+        let too_old = year
+            .trim()
+            .parse::<i32>()
+            .is_ok_and(|y| (1000..earliest).contains(&y));
+        if too_old {
+            FormErrors::from_fields(vec![FieldError {
+                field: BirthdayField::Year,
+                message: format!("Year of birth must be {earliest} or later"),
+            }])
+        } else {
+            FormErrors::from_fields(errors)
+        }
+    })
+}
+
 /// The id of the input a summary link for `field` points at.
 pub fn field_id(field: BirthdayField) -> &'static str {
     match field {
@@ -310,14 +370,15 @@ pub fn error_id(field: BirthdayField) -> &'static str {
     }
 }
 
-/// "You have 2 attempts left" / "You have 1 attempt left".
+/// "You have 2 attempts left" / "You have 1 attempt left. …": the last one says what happens
+/// after it (shared::lockout: the first lock is 15 minutes, later ones longer).
 pub fn attempts_left_text(attempts_left: u32) -> String {
-    let noun = if attempts_left == 1 {
-        "attempt"
-    } else {
-        "attempts"
-    };
-    format!("You have {attempts_left} {noun} left")
+    if attempts_left == 1 {
+        return "You have 1 attempt left. If it is wrong too, you will have to wait at least \
+                15 minutes before you can try again."
+            .to_owned();
+    }
+    format!("You have {attempts_left} attempts left")
 }
 
 /// What a date-of-birth answer leads to.
@@ -656,9 +717,10 @@ pub fn file_type_label(content_type: &str) -> Option<&'static str> {
     }
 }
 
-/// The line under a document's title: "PDF, 12 KB" or "12 KB".
+/// The line under a document's title: "PDF, 12 KB" or "12 KB". The number and its unit are
+/// joined by a no-break space, so a narrow screen never wraps "80" away from "KB".
 pub fn document_details(content_type: &str, size: u64) -> String {
-    let size = sealpost_shared::wire::format_size(size);
+    let size = sealpost_shared::wire::format_size(size).replace(' ', "\u{a0}");
     match file_type_label(content_type) {
         Some(label) => format!("{label}, {size}"),
         None => size,
@@ -762,6 +824,108 @@ mod tests {
 
     fn api(code: ErrorCode) -> ApiFailure {
         ApiFailure::Api(ApiError::new(code))
+    }
+
+    fn form(day: &str, month: &str, year: &str) -> Result<NaiveDate, FormErrors> {
+        check_birthday_form(
+            day,
+            month,
+            year,
+            NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+        )
+    }
+
+    /// index.html's pre-painted pages (boot.js shows them before the app) say what the app says.
+    #[test]
+    fn the_prepainted_pages_say_what_the_app_says() {
+        let html = include_str!("../index.html");
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for stop in [
+            Stop::NoLink,
+            Stop::LinkInvalid,
+            Stop::AccessRevoked,
+            Stop::AccessEnded,
+            Stop::LockedOut,
+            Stop::NoMobile,
+        ] {
+            let (heading, sentence) = stop_text(&stop, None);
+            assert!(text.contains(&format!("{heading} {sentence}")), "{stop:?}");
+        }
+        assert!(text.contains(&confirm_heading(None)));
+        assert!(text.contains("What is your date of birth? For example, 27 3 2007"));
+    }
+
+    #[test]
+    fn an_empty_birthday_form_gets_one_message() {
+        let errors = form("", " ", "").unwrap_err();
+        assert_eq!(errors.summary_items().len(), 1);
+        assert_eq!(errors.errors[0].message, "Enter your date of birth");
+        assert_eq!(errors.summary_items()[0].target, "dob-day");
+        for field in [
+            BirthdayField::Day,
+            BirthdayField::Month,
+            BirthdayField::Year,
+        ] {
+            assert!(errors.marks(field));
+        }
+    }
+
+    #[test]
+    fn missing_parts_are_named_in_one_message_and_marked() {
+        let errors = form("", "3", "").unwrap_err();
+        assert_eq!(errors.errors.len(), 1);
+        assert_eq!(
+            errors.errors[0].message,
+            "Date of birth must include a day and a year"
+        );
+        assert!(errors.marks(BirthdayField::Day) && errors.marks(BirthdayField::Year));
+        assert!(!errors.marks(BirthdayField::Month));
+        let errors = form("7", "3", "").unwrap_err();
+        assert_eq!(
+            errors.errors[0].message,
+            "Date of birth must include a year"
+        );
+        assert_eq!(errors.summary_items()[0].target, "dob-year");
+        // Missing comes first: an invalid month beside a missing day is said after.
+        let errors = form("", "13", "1984").unwrap_err();
+        assert_eq!(errors.errors[0].message, "Date of birth must include a day");
+    }
+
+    #[test]
+    fn a_year_too_far_back_says_which_years_are_allowed() {
+        let errors = form("7", "3", "1884").unwrap_err();
+        assert_eq!(
+            errors.errors[0].message,
+            "Year of birth must be 1896 or later"
+        );
+        assert_eq!(errors.summary_items()[0].target, "dob-year");
+        assert_eq!(
+            form("7", "3", "1984"),
+            Ok(NaiveDate::from_ymd_opt(1984, 3, 7).unwrap())
+        );
+        assert_eq!(
+            form("31", "2", "1984").unwrap_err().errors[0].message,
+            "Date of birth must be a real date"
+        );
+    }
+
+    #[test]
+    fn sizes_never_wrap_away_from_their_units() {
+        assert_eq!(
+            document_details("application/pdf", 80 * 1024),
+            "PDF, 80\u{a0}KB"
+        );
+        assert_eq!(document_details("text/x-unknown", 732), "732\u{a0}bytes");
     }
 
     #[test]
@@ -928,7 +1092,11 @@ mod tests {
         assert_eq!(errors.errors[0].field, BirthdayField::Date);
         assert_eq!(errors.note.as_deref(), Some("You have 2 attempts left"));
         assert!(errors.marks(BirthdayField::Day) && errors.marks(BirthdayField::Year));
-        assert_eq!(attempts_left_text(1), "You have 1 attempt left");
+        assert_eq!(
+            attempts_left_text(1),
+            "You have 1 attempt left. If it is wrong too, you will have to wait at least 15 \
+             minutes before you can try again."
+        );
     }
 
     #[test]
@@ -991,12 +1159,18 @@ mod tests {
 
     #[test]
     fn document_details_and_urls() {
-        assert_eq!(document_details("application/pdf", 12 * 1024), "PDF, 12 KB");
+        assert_eq!(
+            document_details("application/pdf", 12 * 1024),
+            "PDF, 12\u{a0}KB"
+        );
         assert_eq!(
             document_details("Image/JPEG; q=1", 532),
-            "JPEG image, 532 bytes"
+            "JPEG image, 532\u{a0}bytes"
         );
-        assert_eq!(document_details("application/x-thing", 532), "532 bytes");
+        assert_eq!(
+            document_details("application/x-thing", 532),
+            "532\u{a0}bytes"
+        );
         assert_eq!(
             content_url("doc-1", false),
             "/api/v1/portal/documents/doc-1/content"

@@ -45,7 +45,7 @@ p();
 p("## Sizes");
 p();
 const dist = join(buildRoot, "portal", "dist");
-const files = ["index.html", "boot.js", ...readdirSync(dist).filter((f) => f.endsWith(".css")),
+const files = ["index.html", ...readdirSync(dist).filter((f) => /\.(js|css)$/.test(f)),
   ...readdirSync(join(dist, "pkg")).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => `pkg/${f}`)];
 const size = (path) => {
   const b = readFileSync(path);
@@ -217,18 +217,41 @@ if (run.tenants) {
   }
 }
 
-// Portal.
-if (run.portal) {
-  const q = run.portal;
-  p("## Portal on a throttled phone");
+// The phone profile (part `phone`, scripts/bench/phone.mjs).
+if (run.phone) {
+  const q = run.phone;
+  const s2 = (ms) => (ms == null ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
+  const pr = q.profile;
+  p("## Portal on a slow phone (issue 13's profile)");
   p();
-  p("Headless Chromium (playwright-core over CDP), 412×823 mobile viewport, cache disabled, `Network.emulateNetworkConditions` 1.6 Mbps down / 750 kbps up / 150 ms RTT and `Emulation.setCPUThrottlingRate` 4 (Lighthouse's mobile profile). Timed from navigating to the emailed link (`/open#<token>`) until `#dob-day` is visible and enabled (the portal has posted the token and shows the date-of-birth form); LCP from a `largest-contentful-paint` PerformanceObserver.");
+  p(`The built portal served by the Worker (workerd through Miniflare's API, no inspector), opened from an emailed link (\`/open#<token>\`) in headless Chromium over CDP: \`Network.emulateNetworkConditions\` ${pr.latencyMs} ms latency, ${pr.downKbit / 1000} Mbit/s down, ${pr.upKbit} kbit/s up; \`Emulation.setCPUThrottlingRate\` ${pr.cpu}; cache disabled; ${pr.viewport.width}×${pr.viewport.height}. Times in the page's clock from navigation start. *Usable*: \`#dob-day\` visible and enabled; *app*: the Leptos app has mounted; *documents*: from pressing Continue to the first document link visible. ${q.runs.length} runs, medians.`);
   p();
-  p(`| | median (5 runs) | runs |`);
+  p("| | median | runs |");
   p("|---|---:|---|");
-  p(`| date-of-birth form usable | **${(q.usableMedian / 1000).toFixed(2)} s** | ${q.runs.map((r) => (r.usableMs / 1000).toFixed(2)).join(", ")} |`);
-  p(`| LCP | **${(q.lcpMedian / 1000).toFixed(2)} s** | ${q.runs.map((r) => (r.lcpMs / 1000).toFixed(2)).join(", ")} |`);
+  const row = (name, k) => p(`| ${name} | **${s2(q[k + "Median"])}** | ${q.runs.map((r) => s2(r[k + "Ms"])).join(", ")} |`);
+  row("date-of-birth form usable", "usable");
+  row("FCP", "fcp");
+  row("LCP", "lcp");
+  row("Leptos app mounted", "app");
+  row("documents list usable after Continue", "documents");
+  p(`| invalid link: its heading shown | **${s2(q.invalidUsableMedian)}** | ${q.invalid.map((r) => s2(r.usableMs)).join(", ")} |`);
+  p(`| bytes on the wire before usable | **${kb(q.criticalBytesMedian)}** | ${q.runs.map((r) => kb(r.criticalBytes)).join(", ")} |`);
+  p(`| bytes on the wire, whole first load | **${kb(q.totalBytesMedian)}** | ${q.runs.map((r) => kb(r.totalBytes)).join(", ")} |`);
   p();
+  const r0 = q.runs[Math.floor(q.runs.length / 2)];
+  p("Bytes by file (one run; *wire* = CDP `encodedDataLength`, headers included, with the encoding the Worker chose; brotli -q 11 and gzip -9 of the built file, node's zlib):");
+  p();
+  p("| file | wire | encoding | finished at | brotli | gzip | raw | cache-control |");
+  p("|---|---:|---|---:|---:|---:|---:|---|");
+  for (const f of r0.files) {
+    const sz = q.sizes[f.path];
+    p(`| \`${f.method} ${f.path}\` | ${kb(f.bytes)} | ${f.encoding || "none"} | ${s2(f.endMs)} | ${sz ? kb(sz.br) : ""} | ${sz ? kb(sz.gz) : ""} | ${sz ? kb(sz.raw) : ""} | ${f.cacheControl} |`);
+  }
+  p();
+  if (q.second) {
+    p(`Second visit (cache kept, a second link opened after the first): usable at ${s2(q.second.usableMs)}; downloaded again ${kb(q.second.bytes)}: ${q.second.downloaded.map((x) => `\`${x}\``).join(", ")}.`);
+    p();
+  }
 }
 
 // Criterion (absent when bench.sh ran a subset of parts, BENCH_PARTS).

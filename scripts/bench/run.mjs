@@ -424,7 +424,7 @@ async function wrkMeasured({ url, script, headers = [], seconds, pids, sample })
  * The Worker in workerd through Miniflare's API, with fresh state; `practice: true` begins the
  * measured practice (beginPractice) as the wrangler-based parts do.
  */
-async function startMiniflare(extra = {}, { practice = true } = {}) {
+async function startMiniflare(extra = {}, { practice = true, options = {} } = {}) {
   const apiKey = randomBytes(16).toString("hex");
   const operatorKey = extra.OPERATOR_API_KEY ?? randomBytes(16).toString("hex");
   const before = new Set(workerdPids(process.pid));
@@ -441,6 +441,7 @@ async function startMiniflare(extra = {}, { practice = true } = {}) {
     // Durable Object SQLite files: Miniflare's default is a fresh temporary directory on disk;
     // BENCH_DO_PERSIST=/dev/shm/… puts them on tmpfs instead (writes then skip the disk).
     ...(process.env.BENCH_DO_PERSIST ? { durableObjectsPersist: process.env.BENCH_DO_PERSIST } : {}),
+    ...options,
   });
   const base = (await mf.ready).origin.replace(/\/$/, "");
   // Only the workerd processes this Miniflare started (children of this Node process): other
@@ -684,6 +685,42 @@ async function tenantsPart() {
   }
 }
 
+/**
+ * Part `phone`: the portal on a throttled phone (scripts/bench/phone.mjs), served by the Worker
+ * in workerd through Miniflare's API.
+ */
+async function phone() {
+  const { phonePart } = await import("./phone.mjs");
+  const { launchBrowser } = await import("../../tests/support/browser.mjs");
+  // The portal's files as wrangler.toml's [assets] serves them: the Worker first, then the
+  // ASSETS binding, unknown paths answered with index.html.
+  const app = await startMiniflare({}, { options: { assets: {
+    directory: join(snap, "portal", "dist"), binding: "ASSETS",
+    routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+    assetConfig: { not_found_handling: "single-page-application" },
+  } } });
+  const browser = await launchBrowser();
+  try {
+    let n = 0;
+    const newLink = async () => {
+      const id = `phone-${n++}`;
+      const email = `${id}@example.com`;
+      must(await app.clinic.upsertPatient(id, { ...demoPatient.body, email }), "patient");
+      const docs = demoDocuments().slice(0, 3).map((d) => ({ ...d, id: `${id}-${d.id}` }));
+      for (const d of docs) must(await app.clinic.uploadDocument(id, d), "upload");
+      must(await app.clinic.share({ patient_id: id, document_ids: docs.map((d) => d.id), method: "secure_link", staff: "bench" }), "share");
+      return `${app.base}/open#${tokenOf(mail.latestLink(email))}`;
+    };
+    return await phonePart({
+      browser, base: app.base, newLink, invalidLink: `${app.base}/open#eyJhbGciOiJFZERTQSJ9.e30.forged`,
+      dist: join(snap, "portal", "dist"), log,
+    });
+  } finally {
+    await browser.close();
+    await app.mf.dispose();
+  }
+}
+
 const result = {};
 const mail = await startFakeMail();
 try {
@@ -704,9 +741,10 @@ try {
   // Both in workerd through Miniflare's API (no wrangler, no inspector); `tenants` returns a
   // `skipped` reason while the operator API does not exist.
   if (want("routes")) result.routes = await routesPart();
+  if (want("phone")) result.phone = await phone();
   if (want("tenants")) result.tenants = await tenantsPart();
 
-  if (!["cpu", "load", "bulk", "stream", "portal"].some(want)) {
+  if (!["cpu", "load", "bulk", "stream"].some(want)) {
     console.log(JSON.stringify(result, null, 2));
     await mail.stop();
     process.exit(0);
@@ -839,51 +877,6 @@ try {
         rss: { before: rssBefore, peak, after: rssAfter },
       };
       log("stream", JSON.stringify(result.stream));
-    }
-
-    if (want("portal")) {
-      const { launchBrowser } = await import("../../tests/support/browser.mjs");
-      const browser = await launchBrowser();
-      const runs = [];
-      try {
-        for (let i = 0; i < 5; i++) {
-          const email = `portal-${i}@example.com`;
-          must(await app.clinic.upsertPatient(`portal-${i}`, { ...demoPatient.body, email }), "patient");
-          const doc = { ...demoDocuments()[0], id: `portal-${i}-doc` };
-          must(await app.clinic.uploadDocument(`portal-${i}`, doc), "upload");
-          must(await app.clinic.share({ patient_id: `portal-${i}`, document_ids: [doc.id], method: "secure_link", staff: "bench" }), "share");
-          const link = mail.latestLink(email);
-          const context = await browser.newContext({ viewport: { width: 412, height: 823 }, isMobile: true, hasTouch: true, locale: "en-GB", deviceScaleFactor: 1.75 });
-          const page = await context.newPage();
-          const cdp = await context.newCDPSession(page);
-          await cdp.send("Network.enable");
-          await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-          await cdp.send("Network.emulateNetworkConditions", {
-            offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8,
-          });
-          await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
-          await page.addInitScript(() => {
-            window.__lcp = 0;
-            new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__lcp = e.startTime; })
-              .observe({ type: "largest-contentful-paint", buffered: true });
-          });
-          const t0 = Date.now();
-          await page.goto(link, { waitUntil: "commit" });
-          await page.waitForFunction(() => {
-            const el = document.querySelector("#dob-day");
-            return el && !el.disabled && el.offsetParent !== null;
-          }, null, { timeout: 120_000, polling: 50 });
-          const usable = Date.now() - t0;
-          await sleep(300);
-          const lcp = await page.evaluate(() => window.__lcp);
-          runs.push({ usableMs: usable, lcpMs: lcp });
-          log("portal", usable, lcp);
-          await context.close();
-        }
-      } finally {
-        await browser.close();
-      }
-      result.portal = { runs, usableMedian: median(runs.map((r) => r.usableMs)), lcpMedian: median(runs.map((r) => r.lcpMs)) };
     }
   } finally {
     await app.stop();

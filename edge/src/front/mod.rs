@@ -7,6 +7,7 @@
 //! deployment's configuration and keys, read once per isolate.
 
 mod access;
+mod assets;
 mod destination;
 mod ed25519;
 mod forward;
@@ -18,6 +19,7 @@ use worker::{Env, Request, Response};
 use crate::config::Config;
 use crate::http::{self, AppError};
 use crate::routes;
+use assets::Asset;
 use destination::Destination;
 
 /// A console page (not one of its files): `/console`, `/console/patients/…`.
@@ -39,28 +41,11 @@ pub async fn handle(req: Request, env: Env) -> Response {
         api(req, &env, &path).await
     } else if is_console_page(&path) {
         // The clinic console is its own single-page app: every page path gets its shell.
-        assets(&env, Asset::ConsoleShell, req).await
+        assets::serve(&env, Asset::ConsoleShell, req).await
     } else {
-        assets(&env, Asset::Request, req).await
+        assets::serve(&env, Asset::Request, req).await
     };
     http::secure(response.unwrap_or_else(AppError::into_response))
-}
-
-enum Asset {
-    ConsoleShell,
-    Request,
-}
-
-async fn assets(env: &Env, which: Asset, req: Request) -> Result<Response, AppError> {
-    let assets = env.assets("ASSETS")?;
-    Ok(match which {
-        Asset::ConsoleShell => {
-            assets
-                .fetch("https://assets.invalid/console/index.html", None)
-                .await?
-        }
-        Asset::Request => assets.fetch_request(req).await?,
-    })
 }
 
 async fn api(req: Request, env: &Env, path: &str) -> Result<Response, AppError> {

@@ -2,7 +2,7 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use sealpost_shared::birthday::{parse_birthday, BirthdayField};
+use sealpost_shared::birthday::BirthdayField;
 use sealpost_shared::chrono::NaiveDate;
 use sealpost_shared::wire::BirthdayVerifyRequest;
 
@@ -12,7 +12,8 @@ use super::set_title;
 use crate::api;
 use crate::app::use_portal;
 use crate::logic::{
-    error_id, page_title, practice_in_failure, verify_outcome, FormErrors, Stop, VerifyOutcome,
+    check_birthday_form, error_id, page_title, practice_in_failure, verify_outcome, FormErrors,
+    Stop, VerifyOutcome,
 };
 
 const HEADING: &str = "What is your date of birth?";
@@ -90,8 +91,8 @@ pub fn BirthdayForm(on_stop: Callback<Stop>) -> impl IntoView {
             return;
         }
         let (d, m, y) = (value(day), value(month), value(year));
-        if let Err(problems) = parse_birthday(&d, &m, &y, today()) {
-            show(Some(FormErrors::from_fields(problems)));
+        if let Err(problems) = check_birthday_form(&d, &m, &y, today()) {
+            show(Some(problems));
             return;
         }
         let Some(token) = portal.token() else {

@@ -18,7 +18,11 @@ pub fn PageHeading(
     let heading = NodeRef::<H1>::new();
     set_title(&page_title(&text, false));
     Effect::new(move || {
-        if let Some(h1) = heading.get().filter(|_| focus) {
+        // Not when the app has just taken over a control the person was typing in.
+        if let Some(h1) = heading
+            .get()
+            .filter(|_| focus && !crate::prepaint::focus_carried_over())
+        {
             let _ = h1.focus();
         }
     });

@@ -36,7 +36,16 @@ pub fn OpenPage() -> impl IntoView {
         });
     };
     if step.get_untracked() == OpenStep::Opening {
-        open();
+        match portal.take_opened() {
+            // `boot.js` asked already, while the WebAssembly downloaded: its answer is the first
+            // step, rendered at once (the pre-paint shows the same page).
+            Some(result) => {
+                let (next, practice) = open_outcome(&result);
+                portal.learn_practice(practice);
+                step.set(next);
+            }
+            None => open(),
+        }
     }
     // A second link pasted into this tab changes only the fragment: no page load, so take it
     // from the address bar here too and start again with it.
