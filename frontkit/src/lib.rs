@@ -4,7 +4,7 @@
 //!   [`api::request`] (no caching, JSON wanted), [`api::answer`] (a 2xx response or the typed
 //!   failure) and [`api::decode`]; each app adds its own routes (and the console its practice
 //!   header) on top;
-//! - [`format`]: dates (GOV.UK style), times and sizes as people read them;
+//! - [`format`](mod@format): dates (GOV.UK style), times and sizes as people read them;
 //! - [`latest`]: data that follows a key, showing only the answer for the key now current;
 //! - [`title`]: the document `<title>` of a page;
 //! - [`components`]: focus moves, the page heading that takes focus, the loading status.

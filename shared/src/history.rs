@@ -219,7 +219,7 @@ pub struct AuditEntry {
 }
 
 /// What the mail provider reported about an email after accepting it (SendGrid's Event
-/// Webhook): the last word, by precedence ([`crate::mail_events::next_outcome`]).
+/// Webhook): the last word, by precedence ([`crate::mail_events::replaces`]).
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
