@@ -24,7 +24,10 @@ const NOTE = "oa-note";
 before(async () => {
   mail = await startFakeMail();
   access = fakeAccess();
-  app = await startSealpost({ mailBase: mail.base, extraVars: { ...access.vars, DEV_MODE: "true" } });
+  app = await startSealpost({
+    mailBase: mail.base,
+    extraVars: { ...access.vars, DEV_MODE: "true", SENDGRID_WEBHOOK_PUBLIC_KEY: mail.eventPublicKey },
+  });
   clinic = app.clinic;
 });
 after(async () => {
@@ -211,6 +214,16 @@ test("a patient's file, documents, contacts and shares, then every portal step",
   refused(await del("/api/v1/clinic/contacts/physio"));
   ok(await del(`/api/v1/clinic/patients/${P}`));
   refused(await del(`/api/v1/clinic/patients/${P}`));
+});
+
+test("SendGrid's Event Webhook: a signed batch is recorded, an unsigned or tampered one refused", async () => {
+  const url = `${app.base}/api/v1/providers/sendgrid/events`;
+  const message = mail.messages.at(-1);
+  assert.ok(message, "an email was sent earlier in this file");
+  const batch = [mail.eventFor(message, "delivered", { response: "250 OK" })];
+  assert.equal((await mail.postEvents(url, batch)).status, 204);
+  refused(await mail.postEvents(url, batch, { tamper: true }));
+  refused(await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "[]" }));
 });
 
 test("every clinic and operator operation refuses a wrong credential with a documented ApiError", async () => {

@@ -211,7 +211,9 @@ test("the console shows where events go and the delivery log, with nothing faili
 
 test("an email the provider refuses is reported as email.failed, with its ids", async () => {
   const before = hook.deliveries.length;
-  mail.setMode("down");
+  // A refusal (a 4xx) is final, so the queue stops and the clinic hears at once; a provider
+  // that is down is retried with backoff and reported only when the queue gives up.
+  mail.setMode("refuse");
   try {
     ok(await app.clinic.share({ patient_id: P, document_ids: ["hook-result"], method: "secure_link", staff: "Dr Test" }));
     await hook.until(() => hook.deliveries.slice(before).some((d) => d.payload.type === "email.failed"));

@@ -162,7 +162,8 @@ export async function startFakeMail() {
       const match = msg?.text.match(/https?:\/\/[^\s]+\/open#[A-Za-z0-9_.-]+/);
       return match?.[0];
     },
-    stop: () => new Promise((r) => server.close(r)),
+    // Idle keep-alive connections from the Worker would hold `close` open for ever.
+    stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }
 
@@ -270,8 +271,10 @@ export async function startSealpost({ mailBase, extraVars = {}, adopt = true, pe
         mkdirSync(process.env.SEALPOST_E2E_LOGS, { recursive: true });
         writeFileSync(join(process.env.SEALPOST_E2E_LOGS, `wrangler-${port}.log`), log);
       }
-      child.kill("SIGTERM");
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      // The whole process group: workerd outlives a wrangler that alone was told to stop.
+      const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      try { process.kill(-child.pid, "SIGTERM"); } catch { child.kill("SIGTERM"); }
+      await exited;
       rmSync(state, { recursive: true, force: true });
     },
   };
