@@ -353,6 +353,7 @@ pub fn event_label(event: &AuditEvent) -> &'static str {
         AuditEvent::Viewed => "Document viewed",
         AuditEvent::Downloaded => "Document downloaded",
         AuditEvent::LinkRenewed => "New link sent",
+        AuditEvent::ReminderSent => "Reminder sent",
         AuditEvent::LinkRevoked => "Link revoked",
         AuditEvent::Unshared => "Access revoked",
         AuditEvent::AccessRestored => "Access restored",
@@ -472,6 +473,7 @@ mod tests {
                 lab: None,
             },
             access_days: None,
+            reminder_after_days: None,
         }
     }
 
