@@ -140,6 +140,31 @@ mod tests {
     }
 
     #[test]
+    fn reminder_days_are_bounded_or_off() {
+        for (days, ok) in [
+            (None, true),
+            (Some(1), true),
+            (Some(30), true),
+            (Some(0), false),
+            (Some(31), false),
+        ] {
+            let s = PracticeSettings {
+                reminder_after_days: days,
+                ..settings()
+            };
+            let problems = settings_problems(&s);
+            assert_eq!(problems.is_empty(), ok, "{days:?}");
+            if !ok {
+                assert_eq!(problems.first().unwrap().field, "reminder_after_days");
+                assert!(problems.first().unwrap().message.contains("1 to 30"));
+            }
+        }
+        let mut after = settings();
+        after.reminder_after_days = Some(3);
+        assert_eq!(changed_settings(&settings(), &after), ["reminder_after_days"]);
+    }
+
+    #[test]
     fn the_audit_names_what_changed() {
         let before = settings();
         assert!(changed_settings(&before, &before).is_empty());

@@ -276,7 +276,7 @@ pub struct PracticeSettings {
     #[serde(default)]
     pub access_days: Option<u32>,
     /// Days after which one reminder email goes to a recipient who has not opened a secure
-    /// link share (1–30); `None` (the default): no reminders. At most one per share and
+    /// link share (1–30); null (the default): no reminders. At most one per share and
     /// recipient, ever; shown in the share's deliveries as a reminder.
     #[serde(default)]
     pub reminder_after_days: Option<u32>,
