@@ -753,6 +753,9 @@ mod tests {
         .unwrap();
         let labels: Vec<&str> = history.iter().map(|e| event_label(&e.event)).collect();
         assert_eq!(labels, ["Link opened", "Other event"]);
+        assert_eq!(event_label(&AuditEvent::ReminderSent), "Reminder sent");
+        // A delivery from a version before reminders reads as no reminder.
+        assert!(!shares[0].deliveries[0].reminder);
     }
 
     #[test]

@@ -161,7 +161,10 @@ mod tests {
         }
         let mut after = settings();
         after.reminder_after_days = Some(3);
-        assert_eq!(changed_settings(&settings(), &after), ["reminder_after_days"]);
+        assert_eq!(
+            changed_settings(&settings(), &after),
+            ["reminder_after_days"]
+        );
     }
 
     #[test]
