@@ -47,15 +47,19 @@ impl Db {
     }
 
     /// The oldest waiting recipients first sent at or before `sent_by`, at most `limit`, with
-    /// what the decision needs.
+    /// what the decision needs. Every waiting row is returned, even one whose share, recipient
+    /// or patient row is gone (then withdrawn): each one the alarm looks at is settled, so the
+    /// next due time always moves on.
     pub fn waiting_reminders(&self, sent_by: i64, limit: i64) -> Result<Vec<WaitingRow>, AppError> {
         self.rows(
-            "SELECT w.share_id, w.recipient_id, w.sent_at, sh.created_at AS shared_at,
-                    r.patient_id,
+            "SELECT w.share_id, w.recipient_id, w.sent_at,
+                    coalesce(sh.created_at, w.sent_at) AS shared_at,
+                    coalesce(r.patient_id, '') AS patient_id,
                     EXISTS (SELECT 1 FROM receipts x
                             WHERE x.share_id = w.share_id AND x.recipient_id = w.recipient_id
                               AND x.document_id = '' AND x.event = 'opened') AS opened,
-                    (r.revoked != 0 OR p.revoked != 0 OR p.erased_at IS NOT NULL
+                    (r.id IS NULL OR p.id IS NULL OR sh.id IS NULL
+                     OR r.revoked != 0 OR p.revoked != 0 OR p.erased_at IS NOT NULL
                      OR NOT EXISTS (SELECT 1 FROM grants g
                                     WHERE g.recipient_id = w.recipient_id
                                       AND g.share_id = w.share_id)
@@ -64,9 +68,9 @@ impl Db {
                                   AND l.share_id = w.share_id
                                   AND l.revoked_at IS NOT NULL)) AS withdrawn
              FROM reminders w
-             JOIN shares sh ON sh.id = w.share_id
-             JOIN recipients r ON r.id = w.recipient_id
-             JOIN patients p ON p.id = r.patient_id
+             LEFT JOIN shares sh ON sh.id = w.share_id
+             LEFT JOIN recipients r ON r.id = w.recipient_id
+             LEFT JOIN patients p ON p.id = r.patient_id
              WHERE w.state = 'waiting' AND w.sent_at <= ?
              ORDER BY w.sent_at LIMIT ?",
             &[i(sent_by), i(limit)],
@@ -130,5 +134,33 @@ impl Db {
             "UPDATE mail_jobs SET reminder = 1 WHERE id = ?",
             &[s(job_id)],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use crate::store::sqlite::SqliteSql;
+
+    /// A waiting row whose share and recipient are unknown is still read (withdrawn), so the
+    /// alarm settles it instead of waking for it for ever.
+    #[test]
+    fn a_waiting_row_without_its_share_is_read_as_withdrawn_and_settled_once() {
+        let (db, _) = SqliteSql::migrated_db().unwrap();
+        db.remember_for_reminder("gone", "nobody", 10).unwrap();
+        db.remember_for_reminder("gone", "nobody", 20).unwrap();
+        assert_eq!(db.oldest_waiting_reminder().unwrap(), Some(10));
+        assert!(db.waiting_reminders(9, 50).unwrap().is_empty());
+        let rows = db.waiting_reminders(10, 50).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].withdrawn, 1);
+        assert_eq!(rows[0].sent_at, 10, "the first time is kept");
+        assert!(db.decide_reminder("gone", "nobody", false, 30).unwrap());
+        assert!(
+            !db.decide_reminder("gone", "nobody", true, 31).unwrap(),
+            "decided once"
+        );
+        assert_eq!(db.oldest_waiting_reminder().unwrap(), None);
+        assert!(db.waiting_reminders(i64::MAX, 50).unwrap().is_empty());
     }
 }
