@@ -24,7 +24,10 @@ const NOTE = "oa-note";
 before(async () => {
   mail = await startFakeMail();
   access = fakeAccess();
-  app = await startSealpost({ mailBase: mail.base, extraVars: { ...access.vars, DEV_MODE: "true" } });
+  app = await startSealpost({
+    mailBase: mail.base,
+    extraVars: { ...access.vars, DEV_MODE: "true", SENDGRID_WEBHOOK_PUBLIC_KEY: mail.eventPublicKey },
+  });
   clinic = app.clinic;
 });
 after(async () => {
@@ -223,6 +226,16 @@ test("every clinic and operator operation refuses a wrong credential with a docu
     const r = await wrong.call(method, filled, body, body ? { "content-type": "application/json" } : {});
     assert.equal(r.status, 401, `${key}: ${JSON.stringify(r.json)}`);
   }
+});
+
+test("the mail provider's signed delivery events, and a tampered batch", async () => {
+  const eventsUrl = `${app.base}/api/v1/providers/sendgrid/events`;
+  const msg = mail.messages.find((m) => m.to === patientEmail);
+  assert.ok(msg, "an email went to the patient");
+  const batch = [mail.eventFor(msg, "delivered", { response: "250 OK" })];
+  const accepted = await mail.postEvents(eventsUrl, batch);
+  assert.equal(accepted.status, 204, JSON.stringify(accepted.json));
+  refused(await mail.postEvents(eventsUrl, batch, { tamper: true }));
 });
 
 test("every documented operation was seen answering with success and with an error", () => {
