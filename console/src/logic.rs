@@ -353,6 +353,7 @@ pub fn event_label(event: &AuditEvent) -> &'static str {
         AuditEvent::Viewed => "Document viewed",
         AuditEvent::Downloaded => "Document downloaded",
         AuditEvent::LinkRenewed => "New link sent",
+        AuditEvent::ReminderSent => "Reminder sent",
         AuditEvent::LinkRevoked => "Link revoked",
         AuditEvent::Unshared => "Access revoked",
         AuditEvent::AccessRestored => "Access restored",
@@ -472,6 +473,7 @@ mod tests {
                 lab: None,
             },
             access_days: None,
+            reminder_after_days: None,
         }
     }
 
@@ -751,6 +753,9 @@ mod tests {
         .unwrap();
         let labels: Vec<&str> = history.iter().map(|e| event_label(&e.event)).collect();
         assert_eq!(labels, ["Link opened", "Other event"]);
+        assert_eq!(event_label(&AuditEvent::ReminderSent), "Reminder sent");
+        // A delivery from a version before reminders reads as no reminder.
+        assert!(!shares[0].deliveries[0].reminder);
     }
 
     #[test]

@@ -298,3 +298,18 @@ pub fn link_email(practice_name: &str, link: &str) -> (String, String) {
     );
     (subject, body)
 }
+
+/// The text of a reminder: a link email saying it is a reminder, with a new link. Nothing
+/// more than [`link_email`] says.
+pub fn reminder_email(practice_name: &str, link: &str) -> (String, String) {
+    let subject = format!("Reminder: {practice_name} has shared documents with you");
+    let body = format!(
+        "Hello,\n\n{practice_name} shared documents with you securely and they have not been \
+         opened yet.\n\n\
+         Open them here: {link}\n\n\
+         For your security the link works for 24 hours. If it has expired, open it anyway and \
+         we will email you a new one.\n\n\
+         If you were not expecting this email, you can ignore it.\n"
+    );
+    (subject, body)
+}

@@ -26,6 +26,7 @@ fn defaults(cfg: &Config) -> Result<PracticeSettings, AppError> {
         checks: CheckSettings::default(),
         senders: SenderAddresses::general_only(general),
         access_days: None,
+        reminder_after_days: None,
     })
 }
 

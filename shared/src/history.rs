@@ -36,6 +36,10 @@ pub enum AuditEvent {
     // The system, on its own.
     /// An expired link was replaced by a new one, emailed.
     LinkRenewed,
+    /// A share's recipient who had not opened its link after the practice's
+    /// `reminder_after_days` was emailed a reminder with a new link (detail: the share id and
+    /// the recipient id).
+    ReminderSent,
     /// The provider accepted an email (detail: who it was for).
     EmailSent,
     /// An email could not be sent (detail: who it was for and why).
@@ -99,7 +103,7 @@ impl UnrecognisedEvent {
 
 impl AuditEvent {
     /// Every event the edge writes, in declaration order.
-    pub const KNOWN: [AuditEvent; 32] = [
+    pub const KNOWN: [AuditEvent; 33] = [
         Self::LinkOpened,
         Self::Verified,
         Self::VerificationFailed,
@@ -107,6 +111,7 @@ impl AuditEvent {
         Self::Viewed,
         Self::Downloaded,
         Self::LinkRenewed,
+        Self::ReminderSent,
         Self::EmailSent,
         Self::EmailFailed,
         Self::EmailDelivered,
@@ -144,6 +149,7 @@ impl AuditEvent {
             Self::Viewed => "viewed",
             Self::Downloaded => "downloaded",
             Self::LinkRenewed => "link_renewed",
+            Self::ReminderSent => "reminder_sent",
             Self::EmailSent => "email_sent",
             Self::EmailFailed => "email_failed",
             Self::EmailDelivered => "email_delivered",
@@ -315,6 +321,10 @@ pub struct Delivery {
     /// The read receipt of this email's recipient.
     #[serde(default)]
     pub receipt: ReadReceipt,
+    /// This email is the share's one reminder to a recipient who had not opened its link
+    /// (the practice's `reminder_after_days`), carrying a new link.
+    #[serde(default)]
+    pub reminder: bool,
 }
 
 /// One share in `GET /patients/{id}/shares`, newest first: who shared what, when and how,
@@ -348,6 +358,7 @@ mod tests {
             AuditEvent::Viewed => "viewed",
             AuditEvent::Downloaded => "downloaded",
             AuditEvent::LinkRenewed => "link_renewed",
+            AuditEvent::ReminderSent => "reminder_sent",
             AuditEvent::EmailSent => "email_sent",
             AuditEvent::EmailFailed => "email_failed",
             AuditEvent::EmailDelivered => "email_delivered",
@@ -472,9 +483,10 @@ mod tests {
                         downloaded_at: None,
                     }],
                 },
+                reminder: true,
             }],
         };
-        let json = r#"{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full","receipt":{"emailed_at":11,"outcome":"bounced","outcome_at":12,"outcome_reason":"550 [address]: no such user","address_bounced":true,"opened_at":null,"verified_at":null,"documents":[{"document_id":"d1","viewed_at":13,"downloaded_at":null}]}}]}"#;
+        let json = r#"{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full","receipt":{"emailed_at":11,"outcome":"bounced","outcome_at":12,"outcome_reason":"550 [address]: no such user","address_bounced":true,"opened_at":null,"verified_at":null,"documents":[{"document_id":"d1","viewed_at":13,"downloaded_at":null}]},"reminder":true}]}"#;
         assert_eq!(serde_json::to_string(&share).unwrap(), json);
         assert_eq!(serde_json::from_str::<ShareEntry>(json).unwrap(), share);
 

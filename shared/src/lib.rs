@@ -30,6 +30,7 @@ pub mod page;
 pub mod practice;
 pub mod range;
 pub mod recipients;
+pub mod reminders;
 pub mod secret;
 pub mod sender;
 pub mod session;

@@ -8,6 +8,9 @@ use crate::wire::{FieldProblem, PracticeSettings};
 /// The longest access duration a practice may set (peers use 28–30 days).
 pub const MAX_ACCESS_DAYS: u32 = 365;
 
+/// The longest wait before a reminder a practice may set.
+pub const MAX_REMINDER_DAYS: u32 = 30;
+
 /// The longest practice name: it is the sender name and part of every subject.
 pub const MAX_PRACTICE_NAME: usize = 120;
 
@@ -23,6 +26,16 @@ pub fn settings_problems(settings: &PracticeSettings) -> Vec<FieldProblem> {
                 field: "access_days".to_owned(),
                 message: format!(
                     "access_days must be 1 to {MAX_ACCESS_DAYS}, or null for no limit"
+                ),
+            });
+        }
+    }
+    if let Some(days) = settings.reminder_after_days {
+        if !(1..=MAX_REMINDER_DAYS).contains(&days) {
+            problems.push(FieldProblem {
+                field: "reminder_after_days".to_owned(),
+                message: format!(
+                    "reminder_after_days must be 1 to {MAX_REMINDER_DAYS}, or null for no reminders"
                 ),
             });
         }
@@ -55,6 +68,10 @@ pub fn changed_settings(before: &PracticeSettings, after: &PracticeSettings) -> 
         ("senders.letter", s.letter != t.letter),
         ("senders.lab", s.lab != t.lab),
         ("access_days", before.access_days != after.access_days),
+        (
+            "reminder_after_days",
+            before.reminder_after_days != after.reminder_after_days,
+        ),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))
@@ -83,6 +100,7 @@ mod tests {
                 EmailAddress::try_from("hello@clinic.example").unwrap(),
             ),
             access_days: None,
+            reminder_after_days: None,
         }
     }
 
@@ -119,6 +137,34 @@ mod tests {
             ..settings()
         };
         assert_eq!(access_duration(&s), Some(Duration::days(30)));
+    }
+
+    #[test]
+    fn reminder_days_are_bounded_or_off() {
+        for (days, ok) in [
+            (None, true),
+            (Some(1), true),
+            (Some(30), true),
+            (Some(0), false),
+            (Some(31), false),
+        ] {
+            let s = PracticeSettings {
+                reminder_after_days: days,
+                ..settings()
+            };
+            let problems = settings_problems(&s);
+            assert_eq!(problems.is_empty(), ok, "{days:?}");
+            if !ok {
+                assert_eq!(problems.first().unwrap().field, "reminder_after_days");
+                assert!(problems.first().unwrap().message.contains("1 to 30"));
+            }
+        }
+        let mut after = settings();
+        after.reminder_after_days = Some(3);
+        assert_eq!(
+            changed_settings(&settings(), &after),
+            ["reminder_after_days"]
+        );
     }
 
     #[test]

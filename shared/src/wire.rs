@@ -275,6 +275,11 @@ pub struct PracticeSettings {
     /// until the practice revokes it, renewing expired links for as long as that holds.
     #[serde(default)]
     pub access_days: Option<u32>,
+    /// Days after which one reminder email goes to a recipient who has not opened a secure
+    /// link share (1–30); null (the default): no reminders. At most one per share and
+    /// recipient, ever; shown in the share's deliveries as a reminder.
+    #[serde(default)]
+    pub reminder_after_days: Option<u32>,
 }
 
 /// `PUT /api/v1/clinic/patients/{id}/relationships/{contact}` (a relationship or emergency

@@ -420,9 +420,12 @@ test("a sharer's share is refused when sharing is off, and an admin changes the 
   await page.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
   await record(page, "settings");
   await page.getByLabel("General (mixed documents, forms and others)").fill("not an address");
+  await page.getByLabel("Days before a reminder (leave empty: no reminders)").fill("31");
   await page.getByRole("button", { name: "Save settings" }).click();
   await page.getByRole("link", { name: /Enter a valid email address for general documents/ }).waitFor();
+  await page.getByRole("link", { name: /Enter a number of days from 1 to 30 for reminders/ }).waitFor();
   await record(page, "settings-problem");
+  await page.getByLabel("Days before a reminder (leave empty: no reminders)").fill("3");
   await page.getByLabel("General (mixed documents, forms and others)").fill("hello@riverside.example");
   await page.getByLabel("Lab results").fill("lab@riverside.example");
   await page.getByLabel("SMS code", { exact: true }).first().check();
@@ -436,6 +439,7 @@ test("a sharer's share is refused when sharing is off, and an admin changes the 
   assert.equal(saved.senders.general, "hello@riverside.example");
   assert.equal(saved.senders.lab, "lab@riverside.example");
   assert.equal(saved.senders.letter, "letters@riverside.example", "untouched fields kept");
+  assert.equal(saved.reminder_after_days, 3, "reminders after 3 days");
   // With sharing off, the panel says so and the edge refuses.
   await openFile(page);
   await page.getByText("Sharing is switched off for the practice.").waitFor();
@@ -445,7 +449,7 @@ test("a sharer's share is refused when sharing is off, and an admin changes the 
   await page.getByRole("button", { name: "Share", exact: true }).click();
   await page.getByRole("heading", { name: "Not shared" }).waitFor();
   await record(page, "sharing-disabled");
-  ok(await app.clinic.putJson("/api/v1/clinic/settings", { ...saved, sharing_enabled: true }));
+  ok(await app.clinic.putJson("/api/v1/clinic/settings", { ...saved, sharing_enabled: true, reminder_after_days: null }));
   assert.deepEqual(errors.filter((e) => !/403/.test(e)), []);
   await context.close();
 });

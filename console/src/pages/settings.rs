@@ -57,6 +57,26 @@ pub fn parse_access_days(text: &str) -> Result<Option<u32>, Problem> {
     }
 }
 
+/// The reminder wait as typed: empty is "no reminders", otherwise 1 to 30 days.
+pub fn parse_reminder_days(text: &str) -> Result<Option<u32>, Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<u32>() {
+        Ok(days) if (1..=sealpost_shared::practice::MAX_REMINDER_DAYS).contains(&days) => {
+            Ok(Some(days))
+        }
+        _ => Err(Problem {
+            target: "reminder-days".to_owned(),
+            message: format!(
+                "Enter a number of days from 1 to {} for reminders, or leave it empty",
+                sealpost_shared::practice::MAX_REMINDER_DAYS
+            ),
+        }),
+    }
+}
+
 pub fn parse_senders(values: &[(String, String)]) -> Result<SenderAddresses, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut get = |field: &str, required: bool| -> Option<EmailAddress> {
@@ -152,6 +172,12 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
             .map(|d| d.to_string())
             .unwrap_or_default(),
     );
+    let reminder_days = RwSignal::new(
+        settings
+            .reminder_after_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
     let problems = RwSignal::new(Vec::<Problem>::new());
     let saved = RwSignal::new(None::<Result<(), String>>);
     let practice_name = settings.practice_name.clone();
@@ -165,8 +191,9 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
         match (
             parse_senders(&values),
             parse_access_days(&access_days.get_untracked()),
+            parse_reminder_days(&reminder_days.get_untracked()),
         ) {
-            (Ok(senders), Ok(access_days)) => {
+            (Ok(senders), Ok(access_days), Ok(reminder_after_days)) => {
                 problems.set(Vec::new());
                 let body = PracticeSettings {
                     practice_name: practice_name.clone(),
@@ -177,16 +204,18 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
                     },
                     senders,
                     access_days,
+                    reminder_after_days,
                 };
                 spawn_local(async move {
                     let result = api::save_settings(&body).await;
                     saved.set(Some(result.map(|_| ()).map_err(|f| f.message())));
                 });
             }
-            (senders, days) => {
+            (senders, days, reminder) => {
                 saved.set(None);
                 let mut p = senders.err().unwrap_or_default();
                 p.extend(days.err());
+                p.extend(reminder.err());
                 problems.set(p);
             }
         }
@@ -269,6 +298,17 @@ fn SettingsForm(settings: PracticeSettings) -> impl IntoView {
                         on:input=move |ev| access_days.set(event_target_value(&ev)) />
                 </div>
             </fieldset>
+            <fieldset class="fieldset form-group">
+                <legend class="heading-s">"Reminders"</legend>
+                <div class="form-group form-group--tight">
+                    <label class="label" for="reminder-days">"Days before a reminder (leave empty: no reminders)"</label>
+                    <p class="hint" id="reminder-days-hint">"Someone who has not opened a secure link after this many days gets one reminder email with a new link. Only one, ever, for each share."</p>
+                    <input class="input" id="reminder-days" type="text" inputmode="numeric" autocomplete="off"
+                        aria-describedby="reminder-days-hint"
+                        prop:value=move || reminder_days.get()
+                        on:input=move |ev| reminder_days.set(event_target_value(&ev)) />
+                </div>
+            </fieldset>
             <button type="submit" class="button">"Save settings"</button>
         </form>
     }
@@ -294,6 +334,20 @@ mod tests {
             assert_eq!(
                 parse_access_days(bad).unwrap_err().target,
                 "access-days",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn reminder_days_are_empty_or_a_day_count() {
+        assert_eq!(parse_reminder_days("").unwrap(), None);
+        assert_eq!(parse_reminder_days(" 3 ").unwrap(), Some(3));
+        assert_eq!(parse_reminder_days("30").unwrap(), Some(30));
+        for bad in ["0", "31", "three", "-1", "1.5"] {
+            assert_eq!(
+                parse_reminder_days(bad).unwrap_err().target,
+                "reminder-days",
                 "{bad}"
             );
         }

@@ -135,6 +135,7 @@ pub fn begin(ctx: &Ctx, init: &InitPractice) -> Result<PracticeBegun, AppError> 
                 checks: CheckSettings::default(),
                 senders: SenderAddresses::general_only(general),
                 access_days: None,
+                reminder_after_days: None,
             },
         )?;
     }

@@ -135,13 +135,20 @@ impl Ctx {
     }
 }
 
-/// Sets the practice's one alarm for the earliest work due: a mail retry or a webhook
-/// delivery (a claimed delivery's lease included, so a crash mid-send is retried).
+/// Sets the practice's one alarm for the earliest work due: a mail retry, a webhook
+/// delivery (a claimed delivery's lease included, so a crash mid-send is retried) or a
+/// reminder.
 pub async fn reschedule(ctx: &Ctx) -> std::result::Result<(), AppError> {
-    let due = [ctx.db.next_mail_due()?, ctx.db.next_webhook_due()?]
-        .into_iter()
-        .flatten()
-        .min();
+    let reminder = crate::workflows::reminders::next_due(&crate::workflows::Practice::from(ctx))?
+        .map(|at| at.timestamp());
+    let due = [
+        ctx.db.next_mail_due()?,
+        ctx.db.next_webhook_due()?,
+        reminder,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     if let Some(due) = due {
         let at = sealpost_shared::time::from_unix_seconds(due);
         ctx.storage.set_alarm(at).await?;
@@ -306,8 +313,8 @@ impl DurableObject for PracticeStore {
             .unwrap_or_else(AppError::into_response))
     }
 
-    /// Retries mail that could not be delivered earlier, and delivers the clinic's webhook
-    /// events (new ones and retries).
+    /// Queues the reminders due, retries mail that could not be delivered earlier (and sends
+    /// the reminders), and delivers the clinic's webhook events (new ones and retries).
     async fn alarm(&self) -> Result<Response> {
         // A suspended practice sends nothing, retries included (they wait for a resume).
         let begun = match self.begun.borrow().clone() {
@@ -320,6 +327,11 @@ impl DurableObject for PracticeStore {
             .filter(|b| b.suspended_at.is_none())
             .map(|b| b.practice);
         if let Some(ctx) = practice.and_then(|p| self.ctx(p).ok()) {
+            // Decided and written in this turn, before the first `await`.
+            let practice = crate::workflows::Practice::from(&ctx);
+            if let Err(err) = crate::workflows::reminders::queue_due(&practice) {
+                let _ = err.into_response();
+            }
             if let Err(err) = mail::deliver_due(&ctx).await {
                 let _ = err.into_response();
             }

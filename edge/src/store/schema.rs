@@ -311,6 +311,25 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE recipients ADD COLUMN bounced_email TEXT;
     ALTER TABLE recipients ADD COLUMN bounced_at INTEGER;
     ",
+    // 11: reminders (issue 14, point 7). One row per share and recipient of a secure link,
+    // written when the share's first link is sent to them: `waiting` until the practice's
+    // alarm decides (`sealpost_shared::reminders`), then `sent` (the reminder was queued) or
+    // `dropped` (opened, withdrawn, no address, too late), never to change again, so a
+    // recipient is reminded of a share at most once. Waiting rows by first-sent time (the
+    // alarm's batch and the next due time). `mail_jobs.reminder` marks the reminder's email in
+    // the share's deliveries.
+    "
+    CREATE TABLE reminders (
+        share_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'sent', 'dropped')),
+        decided_at INTEGER,
+        PRIMARY KEY (share_id, recipient_id)
+    );
+    CREATE INDEX reminders_waiting ON reminders(sent_at) WHERE state = 'waiting';
+    ALTER TABLE mail_jobs ADD COLUMN reminder INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Whether this database has ever been set up (a read only: a Durable Object that was never
@@ -380,12 +399,12 @@ mod tests {
     use crate::store::db::Db;
     use crate::store::sqlite::SqliteSql;
 
-    /// The mail queue's migration (the last) rebuilds `mail_jobs`: a practice's existing jobs
+    /// The mail queue's migration (10) rebuilds `mail_jobs`: a practice's existing jobs
     /// come through it unchanged, still in their order, and a pending one is still due.
     #[test]
     fn the_mail_queue_migration_keeps_every_job() {
         let sql = SqliteSql::open().unwrap();
-        run_migrations(&sql, "meta", &MIGRATIONS[..MIGRATIONS.len() - 1]).unwrap();
+        run_migrations(&sql, "meta", &MIGRATIONS[..9]).unwrap();
         for (id, status, at) in [("b", "sent", 20), ("a", "pending", 10), ("c", "outbox", 30)] {
             sql.execute(
                 "INSERT INTO mail_jobs (id, patient_id, to_email, from_email, from_name, subject,

@@ -25,10 +25,13 @@ pub struct LinkMail<'a> {
     pub label: &'a str,
     /// When the access began (carried over by renewals); `None`: now, a new share.
     pub access_from: Option<Now>,
+    /// The share's one reminder to a recipient who has not opened it (`workflows::reminders`).
+    pub reminder: bool,
 }
 
-/// Issues a new link for the recipient and queues the email to the address on file.
-pub fn send_link(ctx: &Practice<'_>, m: &LinkMail<'_>) -> Result<(), AppError> {
+/// Issues a new link for the recipient and queues the email to the address on file; returns
+/// the email's job id. A share's first link to a recipient is remembered for its reminder.
+pub fn send_link(ctx: &Practice<'_>, m: &LinkMail<'_>) -> Result<String, AppError> {
     let (practice_name, patient_id, recipient_id) = (m.practice_name, m.patient_id, m.recipient_id);
     let link_id = random::id()?;
     let claims = LinkClaims {
@@ -52,10 +55,15 @@ pub fn send_link(ctx: &Practice<'_>, m: &LinkMail<'_>) -> Result<(), AppError> {
     )?;
     // The token travels in the fragment: browsers never send it to any server.
     let link = format!("{}/open#{token}", ctx.cfg.portal_origin);
-    let (subject, text) = mail::link_email(practice_name, &link);
+    let (subject, text) = if m.reminder {
+        mail::reminder_email(practice_name, &link)
+    } else {
+        mail::link_email(practice_name, &link)
+    };
+    let job_id = random::id()?;
     ctx.db.insert_mail(
         &NewMail {
-            id: &random::id()?,
+            id: &job_id,
             share_id: m.share_id,
             recipient_id: Some(recipient_id),
             recipient_label: m.label,
@@ -68,7 +76,14 @@ pub fn send_link(ctx: &Practice<'_>, m: &LinkMail<'_>) -> Result<(), AppError> {
             body: &text,
         },
         ctx.now_secs(),
-    )
+    )?;
+    if m.reminder {
+        ctx.db.mark_reminder_mail(&job_id)?;
+    } else if let Some(share_id) = m.share_id {
+        ctx.db
+            .remember_for_reminder(share_id, recipient_id, ctx.now_secs())?;
+    }
+    Ok(job_id)
 }
 
 /// A recipient's email and mobile as on file now: the patient's own, or the contact's.

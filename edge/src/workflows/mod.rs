@@ -10,6 +10,7 @@ pub mod link_access;
 pub mod links;
 pub mod open;
 pub mod recipients;
+pub mod reminders;
 pub mod share;
 pub mod unshare;
 pub mod verify;

@@ -114,6 +114,7 @@ pub fn open(ctx: &Practice<'_>, signed: SignedLink) -> Result<Opened, AppError> 
                         label: "renewal",
                         // The access duration keeps running from the original share.
                         access_from: claims.access_from,
+                        reminder: false,
                     },
                 )?;
                 ctx.db.audit(

@@ -199,9 +199,10 @@ pub fn share(ctx: &Practice<'_>, body: &ShareRequest, caller: &Caller) -> Result
             share_id: Some(&share_id),
             label: &describe(&recipient.reference),
             access_from: None,
+            reminder: false,
         };
         match &attachments {
-            None => send_link(ctx, &mail)?,
+            None => drop(send_link(ctx, &mail)?),
             Some(list) => send_attachments(ctx, &mail, list)?,
         }
     }

@@ -134,6 +134,7 @@ impl World {
                 share_id: Some("s1"),
                 label: "patient",
                 access_from: None,
+                reminder: false,
             },
         )
         .unwrap();
@@ -822,4 +823,144 @@ fn provider_events_are_recorded_once_and_a_bounce_flags_the_address() {
     let r = receipt();
     assert_eq!(r.outcome, Some(Delivered));
     assert!(!r.address_bounced);
+}
+
+/// The same world with reminders after `days`.
+fn with_reminders(world: &World, days: Option<u32>) {
+    let mut settings = crate::settings::load(&world.db, &world.cfg).unwrap();
+    settings.reminder_after_days = days;
+    crate::settings::save(&world.db, &settings).unwrap();
+}
+
+fn reminders_at(world: &World, now: Now) -> u32 {
+    super::reminders::queue_due(&world.at(now)).unwrap()
+}
+
+fn next_reminder(world: &World) -> Option<Now> {
+    super::reminders::next_due(&world.at(t0())).unwrap()
+}
+
+#[test]
+fn an_unopened_link_gets_one_reminder_after_the_days_and_never_a_second() {
+    let world = World::new();
+    with_reminders(&world, Some(2));
+    world.send_link(t0());
+    assert_eq!(next_reminder(&world), Some(t0() + Duration::days(2)));
+    assert_eq!(
+        reminders_at(&world, t0() + Duration::days(2) - Duration::seconds(1)),
+        0
+    );
+    assert_eq!(world.mails().len(), 1, "nothing before it is due");
+
+    let due = t0() + Duration::days(2);
+    assert_eq!(reminders_at(&world, due), 1);
+    let mails = world.mails();
+    assert_eq!(mails.len(), 2);
+    let reminder = &mails[1];
+    assert!(
+        reminder.subject.starts_with("Reminder: "),
+        "{}",
+        reminder.subject
+    );
+    assert_eq!(
+        reminder.to_email, "ann@patients.example",
+        "to the address on file"
+    );
+    assert_eq!(
+        reminder.from_email, "no-reply@north.example",
+        "from the share's sender"
+    );
+    // A new link for the same share, its access counted from the share's first link.
+    let link = world.newest_link(due);
+    assert_eq!(link.claims.access_from, Some(t0()));
+    let row = world.db.link(link.claims.link.as_str()).unwrap().unwrap();
+    assert_eq!(row.share_id.as_deref(), Some("s1"));
+    // The audit says so, with ids only; the share's deliveries show the reminder.
+    let audit = world.db.audit_for("p1").unwrap();
+    let sent = audit
+        .iter()
+        .find(|a| a.event == AuditEvent::ReminderSent)
+        .expect("reminder_sent is audited");
+    assert_eq!(sent.detail, "s1 r-p1");
+    assert_eq!(sent.actor, "system");
+    let history = world.db.share_history("p1").unwrap();
+    let flags: Vec<bool> = history[0].deliveries.iter().map(|d| d.reminder).collect();
+    assert_eq!(flags, [false, true]);
+    assert_eq!(
+        history[0].deliveries[1].recipient_label.as_deref(),
+        Some("patient")
+    );
+
+    // Never a second: not later, not when the alarm runs again at once.
+    assert_eq!(next_reminder(&world), None);
+    for later in [due, due + Duration::days(1), due + Duration::days(6)] {
+        assert_eq!(reminders_at(&world, later), 0);
+    }
+    assert_eq!(world.mails().len(), 2);
+    // Nor when the same share's link is sent to them again (the reminder's own included).
+    world.send_link(due + Duration::days(1));
+    assert_eq!(reminders_at(&world, due + Duration::days(5)), 0);
+    assert_eq!(
+        world
+            .events()
+            .iter()
+            .filter(|e| **e == AuditEvent::ReminderSent)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn an_opened_link_gets_no_reminder() {
+    let world = World::new();
+    with_reminders(&world, Some(1));
+    let link = world.send_link(t0());
+    open(&world.at(t0() + Duration::hours(3)), link).unwrap();
+    assert_eq!(reminders_at(&world, t0() + Duration::days(1)), 0);
+    assert_eq!(world.mails().len(), 1);
+    assert_eq!(next_reminder(&world), None, "settled for good");
+    assert!(!world.events().contains(&AuditEvent::ReminderSent));
+}
+
+#[test]
+fn an_unshared_recipient_gets_no_reminder() {
+    use super::unshare::unshare;
+    let world = World::new();
+    with_reminders(&world, Some(1));
+    world.send_link(t0());
+    unshare(
+        &world.at(t0() + Duration::hours(1)),
+        &"p1".to_owned().try_into().unwrap(),
+        &unshare_body(r#"{"staff":"Dr Test"}"#),
+        "Dr Test",
+    )
+    .unwrap();
+    let before = world.mails().len();
+    assert_eq!(reminders_at(&world, t0() + Duration::days(1)), 0);
+    assert_eq!(world.mails().len(), before);
+    assert_eq!(next_reminder(&world), None);
+}
+
+#[test]
+fn with_reminders_off_nothing_is_sent_and_the_recipient_keeps_waiting() {
+    let world = World::new();
+    world.send_link(t0());
+    assert_eq!(reminders_at(&world, t0() + Duration::days(3)), 0);
+    assert_eq!(next_reminder(&world), None, "no alarm while off");
+    assert_eq!(world.mails().len(), 1);
+    // Turned on within the window, the waiting recipient is reminded once.
+    with_reminders(&world, Some(1));
+    assert_eq!(next_reminder(&world), Some(t0() + Duration::days(1)));
+    assert_eq!(reminders_at(&world, t0() + Duration::days(3)), 1);
+    assert_eq!(reminders_at(&world, t0() + Duration::days(4)), 0);
+}
+
+#[test]
+fn a_reminder_long_past_due_is_dropped() {
+    let world = World::new();
+    world.send_link(t0());
+    with_reminders(&world, Some(1));
+    assert_eq!(reminders_at(&world, t0() + Duration::days(30)), 0);
+    assert_eq!(world.mails().len(), 1);
+    assert_eq!(next_reminder(&world), None);
 }

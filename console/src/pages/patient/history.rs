@@ -86,6 +86,7 @@ pub(super) fn HistorySection(
                     };
                     view! {
                         <li>
+                            {d.reminder.then_some("Reminder: ")}
                             {format!("{who}, {}: ", d.to_email)}
                             <strong>{status}</strong>
                             <ReadReceiptList receipt=d.receipt.clone() title_of=title_of />

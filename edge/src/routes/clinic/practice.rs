@@ -42,6 +42,10 @@ pub async fn put_settings(
             &changed.join(", "),
         )?;
     }
+    if before.reminder_after_days != body.reminder_after_days {
+        // Reminders turned on or changed: the alarm wakes for the next one due.
+        crate::store::reschedule(ctx).await?;
+    }
     json_ok(&body)
 }
 

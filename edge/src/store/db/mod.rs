@@ -17,6 +17,7 @@ mod patients;
 mod query_plans;
 mod receipts;
 mod recipients;
+mod reminders;
 mod sessions;
 mod settings;
 mod shares;
@@ -36,6 +37,7 @@ pub use self::{
     patients::PatientRow,
     receipts::{MailOutcomeRow, Receipt, ReceiptRow},
     recipients::RecipientRow,
+    reminders::{FirstMailRow, WaitingRow},
     sessions::SessionRow,
     shares::{SharePageRow, ShareRow},
     webhooks::{ClaimedDelivery, DeliveryRow},

@@ -47,6 +47,7 @@ const GROWING: &[&str] = &[
     "idempotency",
     "mail_events",
     "receipts",
+    "reminders",
 ];
 
 /// Full scans accepted on purpose: (table, a fragment that identifies the statement, why).
@@ -281,6 +282,14 @@ fn exercise_every_method(db: &Db) -> BTreeSet<String> {
     let _ = call!(s, db.staff_documents("p1", Some((13, "d2")), 51));
     let _ = call!(s, db.documents_for("r1"));
     let _ = call!(s, db.granted_document("rc1", "d2"));
+    // Reminders: remembered with the first link, looked at by the alarm, settled once.
+    call!(s, db.remember_for_reminder("s1", "r1", 14));
+    call!(s, db.remember_for_reminder("s1", "rc1", 14));
+    let _ = call!(s, db.oldest_waiting_reminder());
+    let _ = call!(s, db.waiting_reminders(100, 50));
+    let _ = call!(s, db.first_mail_of("s1", "r1"));
+    call!(s, db.decide_reminder("s1", "rc1", false, 15));
+    call!(s, db.mark_reminder_mail("m1"));
     let _ = call!(s, db.share_history("p1"));
     let _ = call!(s, db.share_history_page("p1", Some((14, 1)), 51));
     let _ = call!(s, db.link("l1"));

@@ -39,6 +39,9 @@ struct DeliveryRow {
     outcome_at: Option<i64>,
     outcome_reason: Option<String>,
     bounced_email: Option<String>,
+    /// 1: the share's reminder to this recipient.
+    #[serde(default)]
+    reminder: i64,
 }
 
 impl DeliveryRow {
@@ -82,6 +85,7 @@ impl DeliveryRow {
             attempts: self.attempts,
             last_error: self.last_error,
             receipt,
+            reminder: self.reminder != 0,
         }
     }
 }
@@ -191,7 +195,7 @@ impl Db {
             let jobs: Vec<DeliveryRow> = self.rows(
                 "SELECT m.recipient_label, m.to_email, m.status, m.attempts, m.last_error,
                         m.recipient_id, m.sent_at, m.outcome, m.outcome_at, m.outcome_reason,
-                        r.bounced_email
+                        r.bounced_email, m.reminder
                  FROM mail_jobs m LEFT JOIN recipients r ON r.id = m.recipient_id
                  WHERE m.share_id = ? ORDER BY m.rowid",
                 &[s(&share.id)],
@@ -358,10 +362,11 @@ mod wire_tests {
         db.mail_delivered("m2", "k", DeliveryStatus::Outbox, true, 11)
             .unwrap();
         db.mail_retry("m3", "k", "mailbox full", 99).unwrap();
+        db.mark_reminder_mail("m3").unwrap();
         let shares = serde_json::to_string(&db.share_history("p1").unwrap()).unwrap();
         assert_eq!(
             shares,
-            r#"[{"id":"s2","staff":"staff:b","method":"attachment","created_at":20,"documents":[],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":0,"last_error":null,"receipt":{"emailed_at":null,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}}]},{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"sent","attempts":0,"last_error":null,"receipt":{"emailed_at":11,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}},{"recipient_label":"patient","to_email":"ann@example.org","status":"outbox","attempts":0,"last_error":null,"receipt":{"emailed_at":11,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}},{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full","receipt":{"emailed_at":null,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]}}]}]"#
+            r#"[{"id":"s2","staff":"staff:b","method":"attachment","created_at":20,"documents":[],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":0,"last_error":null,"receipt":{"emailed_at":null,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]},"reminder":false}]},{"id":"s1","staff":"staff:a","method":"secure_link","created_at":10,"documents":["d1"],"deliveries":[{"recipient_label":"patient","to_email":"ann@example.org","status":"sent","attempts":0,"last_error":null,"receipt":{"emailed_at":11,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]},"reminder":false},{"recipient_label":"patient","to_email":"ann@example.org","status":"outbox","attempts":0,"last_error":null,"receipt":{"emailed_at":11,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]},"reminder":false},{"recipient_label":"patient","to_email":"ann@example.org","status":"pending","attempts":1,"last_error":"mailbox full","receipt":{"emailed_at":null,"outcome":null,"outcome_at":null,"outcome_reason":null,"address_bounced":false,"opened_at":null,"verified_at":null,"documents":[]},"reminder":true}]}]"#
         );
 
         let events = [
