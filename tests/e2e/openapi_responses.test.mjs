@@ -238,16 +238,6 @@ test("every clinic and operator operation refuses a wrong credential with a docu
   }
 });
 
-test("the mail provider's signed delivery events, and a tampered batch", async () => {
-  const eventsUrl = `${app.base}/api/v1/providers/sendgrid/events`;
-  const msg = mail.messages.find((m) => m.to === patientEmail);
-  assert.ok(msg, "an email went to the patient");
-  const batch = [mail.eventFor(msg, "delivered", { response: "250 OK" })];
-  const accepted = await mail.postEvents(eventsUrl, batch);
-  assert.equal(accepted.status, 204, JSON.stringify(accepted.json));
-  refused(await mail.postEvents(eventsUrl, batch, { tamper: true }));
-});
-
 test("every documented operation was seen answering with success and with an error", () => {
   const seen = covered();
   const missing = [];
