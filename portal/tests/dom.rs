@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use sealpost_portal::app::{take_link_from_address_bar, Link, OPEN_PATH};
-use sealpost_portal::components::heading::PageHeading;
+use sealpost_portal::components::PageHeading;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
