@@ -8,4 +8,4 @@ pub mod magic_link;
 pub mod sms_code;
 pub mod stop_page;
 
-pub use sealpost_frontkit::components::{focus_by_id, set_page_title, Loading, PageHeading};
+pub use sealpost_frontkit::components::{focus_by_id, set_page_title, LoadingPage, PageHeading};

@@ -6,7 +6,7 @@ use sealpost_shared::wire::{DocumentList, PortalDocument};
 use crate::api::{self, ApiFailure};
 use crate::app::use_portal;
 use crate::components::stop_page::StopPage;
-use crate::components::{Loading, PageHeading};
+use crate::components::{LoadingPage, PageHeading};
 use crate::download;
 use sealpost_frontkit::format::{format_date, iso_date};
 
@@ -208,7 +208,7 @@ pub fn DocumentsPage() -> impl IntoView {
             return view! { <StopPage stop=Stop::SignedOut /> }.into_any();
         }
         match list.get() {
-            None => view! { <Loading text="Loading your documents" heading=true /> }.into_any(),
+            None => view! { <LoadingPage text="Loading your documents" /> }.into_any(),
             Some(Err(failure)) => {
                 view! { <StopPage stop=stop_for(&failure) on_retry=retry /> }.into_any()
             }

@@ -7,7 +7,7 @@ use sealpost_shared::wire::{NoteSection, SharedNote};
 use crate::api::{self, ApiFailure};
 use crate::app::use_portal;
 use crate::components::stop_page::StopPage;
-use crate::components::{Loading, PageHeading};
+use crate::components::{LoadingPage, PageHeading};
 use crate::logic::{note_paragraphs, note_stop, practice_in_failure, Stop};
 
 #[component]
@@ -75,7 +75,7 @@ pub fn NotePage() -> impl IntoView {
     let retry = Callback::new(move |()| load());
 
     move || match note.get() {
-        None => view! { <Loading text="Loading the note" heading=true /> }.into_any(),
+        None => view! { <LoadingPage text="Loading the note" /> }.into_any(),
         Some(Err(failure)) => {
             let stop = note_stop(&failure);
             let back = (stop == Stop::NoteUnavailable).then(|| {
