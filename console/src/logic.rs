@@ -720,9 +720,9 @@ mod tests {
     fn formats() {
         assert_eq!(format_date(date("1984-03-07")), "7 March 1984");
         assert_eq!(format_time(0), "1 January 1970, 00:00 UTC");
-        assert_eq!(format_size(500), "500 bytes");
-        assert_eq!(format_size(1500), "2 KB");
-        assert_eq!(format_size(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
+        assert_eq!(format_size(500), "500\u{a0}bytes");
+        assert_eq!(format_size(1500), "2\u{a0}KB");
+        assert_eq!(format_size(3 * 1024 * 1024 + 512 * 1024), "3.5\u{a0}MB");
         assert_eq!(preview_kind("image/png"), PreviewKind::Image);
         assert_eq!(preview_kind("application/pdf"), PreviewKind::Pdf);
         assert_eq!(preview_kind("application/json"), PreviewKind::Other);

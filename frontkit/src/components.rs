@@ -4,6 +4,6 @@ mod focus;
 mod heading;
 mod loading;
 
-pub use focus::{focus_by_id, set_page_title, set_title};
+pub use focus::{focus_by_id, keep_focus_once, set_page_title, set_title};
 pub use heading::PageHeading;
-pub use loading::Loading;
+pub use loading::{Loading, LoadingPage};

@@ -6,8 +6,12 @@
 
 use sealpost_shared::chrono::{DateTime, Datelike, NaiveDate, Timelike};
 
-/// Sizes: `532 bytes`, `12 KB`, `3.4 MB` (one implementation, shared with the edge's emails).
-pub use sealpost_shared::wire::format_size;
+/// A size on a page: `532 bytes`, `12 KB`, `3.4 MB` (`sealpost_shared::wire::format_size`),
+/// with a no-break space between the number and its unit, so a narrow screen never wraps
+/// "80" away from "KB".
+pub fn format_size(bytes: u64) -> String {
+    sealpost_shared::wire::format_size(bytes).replace(' ', "\u{a0}")
+}
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -77,9 +81,16 @@ mod tests {
     }
 
     #[test]
-    fn sizes_are_the_shared_ones() {
-        assert_eq!(format_size(500), "500 bytes");
-        assert_eq!(format_size(1500), "2 KB");
-        assert_eq!(format_size(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
+    fn sizes_are_the_shared_ones_never_broken_across_lines() {
+        assert_eq!(format_size(500), "500\u{a0}bytes");
+        assert_eq!(format_size(1500), "2\u{a0}KB");
+        assert_eq!(format_size(3 * 1024 * 1024 + 512 * 1024), "3.5\u{a0}MB");
+        for bytes in [0, 1023, 1024, 5 * 1024 * 1024] {
+            assert_eq!(
+                format_size(bytes),
+                sealpost_shared::wire::format_size(bytes).replace(' ', "\u{a0}")
+            );
+            assert!(!format_size(bytes).contains(' '));
+        }
     }
 }

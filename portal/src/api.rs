@@ -2,27 +2,21 @@
 //!
 //! Requests go to the same origin as the page, so the browser sends the HttpOnly session cookie
 //! by itself (`credentials: same-origin`); this module never sees it. Answers are never cached.
+//! The client core (no caching, typed failures, decoding) is `sealpost_frontkit::api`, which
+//! the console's client shares; this module adds the portal's routes.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsCast;
-use web_sys::RequestCache;
 
+use sealpost_frontkit::api::{answer, decode, request, send_json};
 use sealpost_shared::wire::{
-    ApiError, BirthdayVerifyRequest, DocumentList, OpenLinkRequest, OpenLinkResponse, SharedNote,
-    SmsSent, SmsVerifyRequest, VerifiedResponse,
+    BirthdayVerifyRequest, DocumentList, OpenLinkRequest, OpenLinkResponse, SharedNote, SmsSent,
+    SmsVerifyRequest, VerifiedResponse,
 };
 
-/// Why a call did not give the expected answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiFailure {
-    /// Sealpost's API refused, with its typed error.
-    Api(ApiError),
-    /// No usable answer from Sealpost's API: the connection failed, or something in between
-    /// (a captive portal, a proxy) answered with a body that is not ours. Trying again may help.
-    Network,
-}
+pub use sealpost_frontkit::api::ApiFailure;
 
 pub const OPEN: &str = "/api/v1/portal/open";
 pub const VERIFY_BIRTHDAY: &str = "/api/v1/portal/verify/birthday";
@@ -32,37 +26,9 @@ pub const CONFIRM_MAGIC_LINK: &str = "/api/v1/portal/verify/magic-link";
 pub const DOCUMENTS: &str = "/api/v1/portal/documents";
 pub const SIGN_OUT: &str = "/api/v1/portal/sign-out";
 
-fn request(builder: RequestBuilder) -> RequestBuilder {
-    builder
-        .header("Accept", "application/json")
-        .cache(RequestCache::NoStore)
-}
-
-/// Turns what `fetch` gave into our answer: a 2xx response, or the typed failure.
-async fn answer(sent: Result<Response, gloo_net::Error>) -> Result<Response, ApiFailure> {
-    answer_sent(sent.map_err(|_| ApiFailure::Network)).await
-}
-
-async fn answer_sent(sent: Result<Response, ApiFailure>) -> Result<Response, ApiFailure> {
-    let response = sent?;
-    if response.ok() {
-        return Ok(response);
-    }
-    Err(match response.json::<ApiError>().await {
-        Ok(error) => ApiFailure::Api(error),
-        Err(_) => ApiFailure::Network,
-    })
-}
-
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
-    response.json().await.map_err(|_| ApiFailure::Network)
-}
-
+/// A JSON `POST` to one of the portal's routes, read as `T`.
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiFailure> {
-    let request = request(Request::post(path))
-        .json(body)
-        .map_err(|_| ApiFailure::Network)?;
-    decode(answer(request.send().await).await?).await
+    decode(send_json(request(Request::post(path)), body).await?).await
 }
 
 /// `POST /api/v1/portal/open` with the token from the link.
@@ -73,13 +39,13 @@ pub async fn open_link(token: &str) -> Result<OpenLinkResponse, ApiFailure> {
 /// The answer to the `POST /api/v1/portal/open` that `boot.js` started while the WebAssembly
 /// downloaded (the promise of its `fetch`), read as [`open_link`] reads its own.
 pub async fn open_answer(opened: js_sys::Promise) -> Result<OpenLinkResponse, ApiFailure> {
-    let sent = wasm_bindgen_futures::JsFuture::from(opened)
+    let response = wasm_bindgen_futures::JsFuture::from(opened)
         .await
         .ok()
         .and_then(|raw| raw.dyn_into::<web_sys::Response>().ok())
         .map(Response::from)
-        .ok_or(ApiFailure::Network);
-    decode(answer_sent(sent).await?).await
+        .ok_or(ApiFailure::Network)?;
+    decode(answer(Ok(response)).await?).await
 }
 
 /// `POST /api/v1/portal/verify/birthday`; on success the answer sets the session cookie.

@@ -1,7 +1,7 @@
 //! Sealpost's patient portal: a Leptos client-side-rendered app served from the same origin as
 //! the portal API.
 //!
-//! - [`api`]: the one typed client over `sealpost_shared::wire`;
+//! - [`api`]: the one typed client over `sealpost_shared::wire`, on `sealpost_frontkit::api`;
 //! - [`logic`]: every decision as a pure function, tested natively;
 //! - [`download`]: large downloads with progress (fetch, then save a `blob:` URL);
 //! - [`prepaint`]: the app taking over the page `boot.js` showed before it;

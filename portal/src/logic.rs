@@ -10,6 +10,7 @@ use sealpost_shared::token::MAX_TOKEN_LEN;
 use sealpost_shared::wire::{ApiError, Challenge, OpenLinkResponse, SmsSent, VerifiedResponse};
 
 use crate::api::ApiFailure;
+use sealpost_frontkit::format::format_size;
 
 /// A page that ends a journey (nothing more to do here but read, or retry).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -668,35 +669,6 @@ pub fn confirm_heading(practice: Option<&str>) -> String {
     )
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// A date as GOV.UK writes it: "7 March 2026" (no leading zero, full month name).
-pub fn format_date(date: NaiveDate) -> String {
-    let month = MONTHS
-        .get(date.month0() as usize)
-        .copied()
-        .unwrap_or_default();
-    format!("{} {} {}", date.day(), month, date.year())
-}
-
-/// A date for `<time datetime>`: "2026-03-07".
-pub fn iso_date(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
-}
-
 /// A short name for a file type that people know ("PDF"), or `None` to say nothing.
 pub fn file_type_label(content_type: &str) -> Option<&'static str> {
     let essence = content_type
@@ -720,7 +692,7 @@ pub fn file_type_label(content_type: &str) -> Option<&'static str> {
 /// The line under a document's title: "PDF, 12 KB" or "12 KB". The number and its unit are
 /// joined by a no-break space, so a narrow screen never wraps "80" away from "KB".
 pub fn document_details(content_type: &str, size: u64) -> String {
-    let size = sealpost_shared::wire::format_size(size).replace(' ', "\u{a0}");
+    let size = format_size(size);
     match file_type_label(content_type) {
         Some(label) => format!("{label}, {size}"),
         None => size,
@@ -811,16 +783,12 @@ pub fn download_name(disposition: Option<&str>, fallback: &str) -> String {
     named.unwrap_or_else(|| fallback.to_owned())
 }
 
-/// The `<title>`: what the page is, then the service; prefixed "Error: " while the form has errors.
-pub fn page_title(heading: &str, has_errors: bool) -> String {
-    let prefix = if has_errors { "Error: " } else { "" };
-    format!("{prefix}{heading} – Sealpost")
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
+    use sealpost_frontkit::format::{format_date, iso_date};
+    use sealpost_frontkit::title::{page_title, SEALPOST};
 
     fn api(code: ErrorCode) -> ApiFailure {
         ApiFailure::Api(ApiError::new(code))
@@ -1225,11 +1193,11 @@ mod tests {
     #[test]
     fn titles() {
         assert_eq!(
-            page_title("Your documents", false),
+            page_title("Your documents", false, SEALPOST),
             "Your documents – Sealpost"
         );
         assert_eq!(
-            page_title("What is your date of birth?", true),
+            page_title("What is your date of birth?", true, SEALPOST),
             "Error: What is your date of birth? – Sealpost"
         );
     }

@@ -8,16 +8,15 @@
 //! - every value typed into a pre-painted input goes into the app's input with the same id;
 //! - focus moves to the app's element with the id of the focused one (with its caret), or to
 //!   the app's `h1` as a page of the app would do (the heading's own focus effect then leaves a
-//!   carried focus alone, [`focus_carried_over`]);
+//!   carried focus alone: `sealpost_frontkit::components::keep_focus_once`);
 //! - a form submitted or a button pressed on the pre-paint is submitted / pressed on the app;
 //! - the pre-paint is removed and `<html data-app="ready">` says the app is in charge.
 //!
 //! Invariant: the pre-paint never sends anything but the token to `/open`; every check is the
 //! app's, so what the person did before the app arrived is carried out by the app's code.
 
-use std::cell::Cell;
-
 use leptos::prelude::{document, window};
+use sealpost_frontkit::components::keep_focus_once;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -42,16 +41,6 @@ pub fn remember_practice(name: &str) {
         // Storage may be full or off: the header then falls back, nothing else changes.
         let _ = storage.set_item(PRACTICE_KEY, name);
     }
-}
-
-thread_local! {
-    static FOCUS_CARRIED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether the take-over just put focus on a control the person was in (read once): the page
-/// heading's focus effect, which runs after, then leaves it there.
-pub fn focus_carried_over() -> bool {
-    FOCUS_CARRIED.with(|c| c.replace(false))
 }
 
 /// Takes over once the app's page is in its `<main>`: now, or when the router has rendered it
@@ -173,7 +162,8 @@ pub fn take_over() {
         Some((id, caret)) => {
             if let Some(el) = by_id::<HtmlElement>(id) {
                 let _ = el.focus();
-                FOCUS_CARRIED.with(|c| c.set(true));
+                // The page heading's focus effect, which runs after, leaves it there.
+                keep_focus_once();
                 if let (Some(input), Some(at)) = (el.dyn_ref::<HtmlInputElement>(), caret) {
                     let _ = input.set_selection_range(*at, *at);
                 }

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use sealpost_portal::app::{take_link_from_address_bar, Link, OPEN_PATH};
-use sealpost_portal::components::heading::PageHeading;
+use sealpost_portal::components::PageHeading;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -113,4 +113,40 @@ async fn a_heading_beside_an_error_summary_leaves_focus_alone() {
     assert_ne!(active.as_deref(), Some("H1"));
     drop(mounted);
     host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_heading_right_after_a_take_over_leaves_the_carried_focus_alone_once() {
+    let document = document();
+    let input: web_sys::HtmlElement =
+        wasm_bindgen::JsCast::unchecked_into(document.create_element("input").unwrap());
+    input.set_id("carried");
+    document.body().unwrap().append_child(&input).unwrap();
+    input.focus().unwrap();
+    // What the pre-paint take-over does when it has put focus back where the person was.
+    sealpost_frontkit::components::keep_focus_once();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let host: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(host);
+    let mounted = leptos::mount::mount_to(host.clone(), || {
+        view! { <PageHeading text="Enter the code" /> }
+    });
+    next_tick().await;
+    let active = document.active_element().map(|e| e.id());
+    assert_eq!(
+        active.as_deref(),
+        Some("carried"),
+        "focus stays in the input"
+    );
+    drop(mounted);
+    // Only once: the next page's heading takes focus again.
+    let mounted = leptos::mount::mount_to(host.clone(), || {
+        view! { <PageHeading text="Your documents" /> }
+    });
+    next_tick().await;
+    let active = document.active_element().map(|e| e.tag_name());
+    assert_eq!(active.as_deref(), Some("H1"));
+    drop(mounted);
+    host.remove();
+    input.remove();
 }

@@ -7,13 +7,12 @@ use sealpost_shared::chrono::NaiveDate;
 use sealpost_shared::wire::BirthdayVerifyRequest;
 
 use super::error_summary::ErrorSummary;
-use super::heading::PageHeading;
-use super::set_title;
+use super::{set_page_title, PageHeading};
 use crate::api;
 use crate::app::use_portal;
 use crate::logic::{
-    check_birthday_form, error_id, page_title, practice_in_failure, verify_outcome, FormErrors,
-    Stop, VerifyOutcome,
+    check_birthday_form, error_id, practice_in_failure, verify_outcome, FormErrors, Stop,
+    VerifyOutcome,
 };
 
 const HEADING: &str = "What is your date of birth?";
@@ -81,7 +80,7 @@ pub fn BirthdayForm(on_stop: Callback<Stop>) -> impl IntoView {
     let (day, month, year) = (NodeRef::new(), NodeRef::new(), NodeRef::new());
 
     let show = move |found: Option<FormErrors>| {
-        set_title(&page_title(HEADING, found.is_some()));
+        set_page_title(HEADING, found.is_some());
         errors.set(found);
     };
 

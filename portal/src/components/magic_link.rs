@@ -3,13 +3,12 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use super::error_summary::ErrorSummary;
-use super::heading::PageHeading;
-use super::set_title;
+use super::{set_page_title, PageHeading};
 use crate::api;
 use crate::app::use_portal;
 use crate::logic::{
-    confirm_heading, confirm_outcome, page_title, practice_in_failure, CheckOutcome, PageError,
-    Stop, CONFIRM_BUTTON_ID,
+    confirm_heading, confirm_outcome, practice_in_failure, CheckOutcome, PageError, Stop,
+    CONFIRM_BUTTON_ID,
 };
 
 /// The magic-link confirmation for contacts: opening the page changes nothing (mail scanners
@@ -53,7 +52,7 @@ pub fn ConfirmMagicLink(on_stop: Callback<Stop>) -> impl IntoView {
                     navigate("/documents", Default::default());
                 }
                 CheckOutcome::Retry(found) => {
-                    set_title(&page_title(&title, true));
+                    set_page_title(&title, true);
                     error.set(Some(found));
                 }
                 CheckOutcome::Stopped(stop) => on_stop.run(stop),

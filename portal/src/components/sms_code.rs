@@ -7,14 +7,12 @@ use leptos_router::hooks::use_navigate;
 use sealpost_shared::wire::SmsVerifyRequest;
 
 use super::error_summary::ErrorSummary;
-use super::heading::PageHeading;
-use super::{focus_by_id, set_title};
+use super::{focus_by_id, set_page_title, PageHeading};
 use crate::api;
 use crate::app::use_portal;
 use crate::logic::{
-    code_outcome, mobile_ending, normalise_code, page_title, practice_in_failure, resend_label,
-    seconds_until, send_outcome, CheckOutcome, PageError, SendOutcome, Stop, CODE_INPUT_ID,
-    SEND_BUTTON_ID,
+    code_outcome, mobile_ending, normalise_code, practice_in_failure, resend_label, seconds_until,
+    send_outcome, CheckOutcome, PageError, SendOutcome, Stop, CODE_INPUT_ID, SEND_BUTTON_ID,
 };
 
 const ASK_HEADING: &str = "Get a code by text message";
@@ -71,7 +69,7 @@ pub fn SmsCodeForm(masked_mobile: String, on_stop: Callback<Stop>) -> impl IntoV
         }
     };
     let show = move |found: Option<PageError>| {
-        set_title(&page_title(heading(), found.is_some()));
+        set_page_title(heading(), found.is_some());
         if found.is_some() {
             notice.set(None);
         }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::heading::PageHeading;
+use super::PageHeading;
 use crate::app::use_portal;
 use crate::logic::{stop_text, Stop};
 

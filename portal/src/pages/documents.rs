@@ -5,13 +5,14 @@ use sealpost_shared::wire::{DocumentList, PortalDocument};
 
 use crate::api::{self, ApiFailure};
 use crate::app::use_portal;
-use crate::components::heading::PageHeading;
-use crate::components::loading::Loading;
 use crate::components::stop_page::StopPage;
+use crate::components::{LoadingPage, PageHeading};
 use crate::download;
+use sealpost_frontkit::format::{format_date, iso_date};
+
 use crate::logic::{
-    content_url, document_details, downloads_with_progress, format_date, iso_date, note_path,
-    percent, practice_in_failure, stop_for, Stop,
+    content_url, document_details, downloads_with_progress, note_path, percent,
+    practice_in_failure, stop_for, Stop,
 };
 
 /// Where a progress download is.
@@ -207,7 +208,7 @@ pub fn DocumentsPage() -> impl IntoView {
             return view! { <StopPage stop=Stop::SignedOut /> }.into_any();
         }
         match list.get() {
-            None => view! { <Loading text="Loading your documents" /> }.into_any(),
+            None => view! { <LoadingPage text="Loading your documents" /> }.into_any(),
             Some(Err(failure)) => {
                 view! { <StopPage stop=stop_for(&failure) on_retry=retry /> }.into_any()
             }

@@ -1,14 +1,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
+use sealpost_frontkit::format::{format_date, iso_date};
 use sealpost_shared::wire::{NoteSection, SharedNote};
 
 use crate::api::{self, ApiFailure};
 use crate::app::use_portal;
-use crate::components::heading::PageHeading;
-use crate::components::loading::Loading;
 use crate::components::stop_page::StopPage;
-use crate::logic::{format_date, iso_date, note_paragraphs, note_stop, practice_in_failure, Stop};
+use crate::components::{LoadingPage, PageHeading};
+use crate::logic::{note_paragraphs, note_stop, practice_in_failure, Stop};
 
 #[component]
 fn Section(section: NoteSection) -> impl IntoView {
@@ -75,7 +75,7 @@ pub fn NotePage() -> impl IntoView {
     let retry = Callback::new(move |()| load());
 
     move || match note.get() {
-        None => view! { <Loading text="Loading the note" /> }.into_any(),
+        None => view! { <LoadingPage text="Loading the note" /> }.into_any(),
         Some(Err(failure)) => {
             let stop = note_stop(&failure);
             let back = (stop == Stop::NoteUnavailable).then(|| {

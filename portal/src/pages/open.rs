@@ -4,11 +4,10 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::app::{take_link_from_address_bar, use_portal, Link};
 use crate::components::birthday_form::BirthdayForm;
-use crate::components::heading::PageHeading;
-use crate::components::loading::Loading;
 use crate::components::magic_link::ConfirmMagicLink;
 use crate::components::sms_code::SmsCodeForm;
 use crate::components::stop_page::StopPage;
+use crate::components::{LoadingPage, PageHeading};
 use crate::logic::{open_outcome, renewed_text, OpenStep, Stop};
 
 /// `/open`: opens the emailed link, then shows the practice's check (date of birth, SMS code,
@@ -68,7 +67,7 @@ pub fn OpenPage() -> impl IntoView {
 
     move || {
         match step.get() {
-        OpenStep::Opening => view! { <Loading text="Opening your link" /> }.into_any(),
+        OpenStep::Opening => view! { <LoadingPage text="Opening your link" /> }.into_any(),
         OpenStep::Birthday { .. } => view! { <BirthdayForm on_stop=on_stop /> }.into_any(),
         OpenStep::SmsCode { masked_mobile } => {
             view! { <SmsCodeForm masked_mobile=masked_mobile on_stop=on_stop /> }.into_any()
