@@ -91,7 +91,7 @@ test("the date-of-birth form is there before the WebAssembly, and the app keeps 
     await page.keyboard.press("Tab");
     await page.keyboard.type("1984");
     await page.keyboard.press("Enter");
-    await page.getByRole("heading", { level: 1, name: "Your documents" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Your documents", exact: true }).waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -110,7 +110,7 @@ test("Continue pressed before the app arrives is carried out by the app", async 
     assert.equal(await isApp(page), false);
     assert.equal(await page.getByRole("button", { name: "Continue" }).getAttribute("aria-disabled"), "true", "the button shows it is busy");
     release();
-    await page.getByRole("heading", { level: 1, name: "Your documents" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Your documents", exact: true }).waitFor();
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
@@ -242,7 +242,7 @@ test("at 320 px, sizes stay with their units; at 200 % text nothing scrolls side
     await page.goto(link);
     await appReady(page);
     await enterBirthday(page, "7", "3", "1984");
-    await page.getByRole("heading", { level: 1, name: "Your documents" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Your documents", exact: true }).waitFor();
     await page.locator(".document__details").first().waitFor();
     const details = await page.locator(".document__details").allInnerTexts();
     assert.ok(details.length > 0);
